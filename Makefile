@@ -1,0 +1,67 @@
+# The course's build: compile each lesson on its own, test it, run it.
+#   make test        every lesson's tests, ending with "N passed, N failed"
+#   make test-03     one lesson's tests
+#   make run-03      run lesson 03 as its README says (ARGS="--seed 7" passes flags)
+#   make lessons     run every lesson's default demo, in order
+#   make clean       remove build/ and out/
+# JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java make run-03 runs a lesson on another JDK.
+
+SHELL := /bin/bash
+JAVA ?= java
+JAVAC ?= javac
+JUNIT_VERSION := 1.14.4
+JUNIT_JAR ?= build/junit-platform-console-standalone-$(JUNIT_VERSION).jar
+LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
+
+.PHONY: test lessons clean $(LESSONS:%=test-%) $(LESSONS:%=run-%) $(LESSONS:%=check-%)
+
+# A lesson's tests: compile the lesson alone, then its tests against it, then run them.
+# Each check-NN leaves "passed failed" in build/NN/counts for the summaries below.
+$(LESSONS:%=check-%): check-%: $(JUNIT_JAR)
+	@echo "== lesson $*"; rm -rf build/$*; mkdir -p build/$*/main build/$*/test; echo "0 1" > build/$*/counts
+	@$(JAVAC) --release 17 -Xlint:all,-serial -Werror -d build/$*/main lessons/$*/*.java \
+	  && $(JAVAC) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
+	  || { echo "lesson $*: did not compile"; exit 1; }
+	@$(JAVA) -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
+	    --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests --scan-classpath build/$*/test \
+	  | tee build/$*/log; \
+	passed=$$(sed -n 's/.*\[ *\([0-9]*\) tests successful.*/\1/p' build/$*/log); \
+	failed=$$(sed -n 's/.*\[ *\([0-9]*\) tests failed.*/\1/p' build/$*/log); \
+	[ -n "$$passed" ] || { passed=0; failed=1; }; \
+	echo "$$passed $$failed" > build/$*/counts; \
+	echo "lesson $*: $$passed passed, $$failed failed"
+
+# Runs the check-NN targets named in $(1), then prints their sum; fails if any test failed.
+define summarise
+@passed=0; failed=0; \
+for n in $(1); do \
+  $(MAKE) -s --no-print-directory check-$$n || true; \
+  read p f < build/$$n/counts; passed=$$((passed + p)); failed=$$((failed + f)); \
+done; \
+echo; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+endef
+
+test: $(JUNIT_JAR)
+	$(call summarise,$(LESSONS))
+
+$(LESSONS:%=test-%): test-%: $(JUNIT_JAR)
+	$(call summarise,$*)
+
+$(LESSONS:%=run-%): run-%:
+	$(JAVA) $(wildcard lessons/$*/*.java) $(ARGS)
+
+lessons:
+	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done
+
+# JUnit 5's console launcher, fetched once from Maven Central (or give JUNIT_JAR=/path/to.jar).
+$(JUNIT_JAR):
+	@mkdir -p build
+	@command -v mvn >/dev/null \
+	  || { echo "JUnit missing: install Maven (apt-get install maven) or run make JUNIT_JAR=/path/to/junit-platform-console-standalone-$(JUNIT_VERSION).jar"; exit 2; }
+	@echo "fetching junit-platform-console-standalone $(JUNIT_VERSION) with Maven"
+	@mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$(JUNIT_VERSION) \
+	    -DoutputDirectory=$(dir $(JUNIT_JAR)) > build/mvn.log 2>&1 && [ -f $@ ] \
+	  || { echo "could not fetch JUnit (see build/mvn.log): check Maven's network access, or run make JUNIT_JAR=/path/to/junit-platform-console-standalone-$(JUNIT_VERSION).jar"; exit 2; }
+
+clean:
+	rm -rf build out

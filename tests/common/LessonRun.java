@@ -1,0 +1,53 @@
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+
+/**
+ * Test support shared by every lesson's tests: runs a lesson's main in a fresh JVM, as a learner
+ * would from the course's top folder, and captures its exit code and what it printed.
+ */
+record LessonRun(int exitCode, String out, String err) {
+
+    static LessonRun of(String mainClass, String... args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).start();
+            process.getOutputStream().close();
+            var out = process.getInputStream().readAllBytes();
+            var err = process.getErrorStream().readAllBytes();
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(mainClass + " did not finish within 120 s");
+            }
+            return new LessonRun(process.exitValue(),
+                    new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("could not run " + mainClass + ": " + e, e);
+        }
+    }
+
+    /** True when the run failed the way a user error should: exit 2, one line on stderr, no stack trace. */
+    boolean isCleanUserError() {
+        return exitCode == 2 && err.strip().lines().count() == 1
+                && !err.contains("Exception") && !err.contains("\tat ");
+    }
+
+    /** Number of distinct colours in a PNG: a blank image has one. */
+    static int colours(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        Set<Integer> seen = new HashSet<>();
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) seen.add(image.getRGB(x, y));
+        }
+        return seen.size();
+    }
+}
