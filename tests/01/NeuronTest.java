@@ -1,0 +1,119 @@
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NeuronTest {
+    @Test
+    void workedExampleIsSigmoidOfThree() {
+        Neuron neuron = new Neuron(new double[] {0, 1}, 0, Neuron.Activation.SIGMOID);
+        // 0*2 + 1*3 + 0 = 3, and sigmoid(3) = 1 / (1 + e^-3)
+        assertEquals(0.9525741268224334, neuron.forward(new double[] {2, 3}), 1e-12);
+    }
+
+    @Test
+    void dotProductIsTheSumOfProducts() {
+        assertEquals(1 * 4 - 2 * 5 + 3 * 6, Neuron.dot(new double[] {1, -2, 3}, new double[] {4, 5, 6}), 1e-12);
+    }
+
+    @Test
+    void activationsHaveTheirTextbookValues() {
+        assertAll(
+                () -> assertEquals(0.5, Neuron.Activation.SIGMOID.apply(0), 1e-12),
+                () -> assertEquals(1 - Neuron.Activation.SIGMOID.apply(2), Neuron.Activation.SIGMOID.apply(-2), 1e-12),
+                () -> assertEquals(0.0, Neuron.Activation.SIGMOID.apply(-1000), 1e-12), // no NaN far out
+                () -> assertEquals(Math.tanh(0.7), Neuron.Activation.TANH.apply(0.7), 1e-12),
+                () -> assertEquals(0.0, Neuron.Activation.RELU.apply(-3), 1e-12),
+                () -> assertEquals(3.0, Neuron.Activation.RELU.apply(3), 1e-12),
+                () -> assertEquals(-0.03, Neuron.Activation.LEAKY_RELU.apply(-3), 1e-12),
+                () -> assertEquals(3.0, Neuron.Activation.LEAKY_RELU.apply(3), 1e-12));
+    }
+
+    @Test
+    void wrongSizedInputNamesBothSizes() {
+        Neuron neuron = new Neuron(new double[] {0, 1}, 0, Neuron.Activation.SIGMOID);
+        var e = assertThrows(IllegalArgumentException.class, () -> neuron.forward(new double[] {1, 2, 3}));
+        assertTrue(e.getMessage().contains("2") && e.getMessage().contains("3"), e.getMessage());
+    }
+
+    @Test
+    void sameSeedGivesTheSameNeuronAndTheNextDrawDiffers() {
+        Random rng = new Random(42);
+        Neuron a = Neuron.random(2, Neuron.Activation.SIGMOID, rng);
+        Neuron b = Neuron.random(2, Neuron.Activation.SIGMOID, rng);
+        Neuron again = Neuron.random(2, Neuron.Activation.SIGMOID, new Random(42));
+        double[] x = {1, 2};
+        assertEquals(a.forward(x), again.forward(x), 0.0);
+        assertNotEquals(a.forward(x), b.forward(x));
+        for (double w : a.weights) assertTrue(w >= -1 && w < 1, "weight " + w + " outside [-1, 1)");
+    }
+
+    @Test
+    void exerciseOneWeightsComputeAndAndOr() {
+        Neuron and = new Neuron(new double[] {10, 10}, -15, Neuron.Activation.SIGMOID);
+        Neuron or = new Neuron(new double[] {10, 10}, -5, Neuron.Activation.SIGMOID);
+        double[][] inputs = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+        boolean[] andTruth = {false, false, false, true};
+        boolean[] orTruth = {false, true, true, true};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(andTruth[i], and.forward(inputs[i]) > 0.5);
+            assertEquals(orTruth[i], or.forward(inputs[i]) > 0.5);
+        }
+    }
+
+    @Test
+    void softplusIsStableAndMeetsReluFarFromZero() {
+        assertEquals(Math.log(2), Neuron.softplus(0), 1e-12);
+        assertEquals(1000.0, Neuron.softplus(1000), 1e-9); // e^1000 would overflow
+        assertEquals(Math.log1p(Math.exp(-3)), Neuron.softplus(-3), 1e-12);
+    }
+
+    @Test
+    void activationChartIsAReadablePng(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("activations.png");
+        Neuron.activationChart().save(png);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(800, image.getWidth());
+        assertEquals(500, image.getHeight());
+        assertTrue(LessonRun.colours(png) > 50, "the chart looks blank");
+    }
+
+    @Test
+    void axisTicksAreRoundNumbers() {
+        Neuron.Axis axis = new Neuron.Axis(-10, 10, 0, 100);
+        assertEquals(java.util.List.of(-10.0, -5.0, 0.0, 5.0, 10.0), axis.ticks());
+        Neuron.Axis unit = new Neuron.Axis(0, 1, 0, 100);
+        assertEquals(6, unit.ticks().size()); // 0, 0.2, ..., 1
+        assertEquals("0.4", unit.format(unit.ticks().get(2)));
+    }
+
+    @Test
+    void lessonRunsAndPrintsTheWorkedExample() {
+        LessonRun run = LessonRun.of("Neuron");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("sigmoid(3.0) = 0.9525741268224334"), run.out());
+        assertTrue(run.out().contains("01-activations.png"), run.out());
+    }
+
+    @Test
+    void sameSeedSameOutput() {
+        assertEquals(LessonRun.of("Neuron", "--seed", "7").out(), LessonRun.of("Neuron", "--seed", "7").out());
+        assertNotEquals(LessonRun.of("Neuron", "--seed", "7").out(), LessonRun.of("Neuron", "--seed", "8").out());
+    }
+
+    @Test
+    void badFlagsAreOneLineUserErrors() {
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"}}) {
+            LessonRun run = LessonRun.of("Neuron", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
+        }
+    }
+}
