@@ -3,6 +3,7 @@
 #   make test-03     one lesson's tests
 #   make run-03      run lesson 03 as its README says (ARGS="--seed 7" passes flags)
 #   make lessons     run every lesson's default demo, in order
+#   make bench       the speed benchmark of lesson 09 (matrix products and training times)
 #   make clean       remove build/ and out/
 # JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java make run-03 runs a lesson on another JDK.
 
@@ -13,7 +14,7 @@ JUNIT_VERSION := 1.14.4
 JUNIT_JAR ?= build/junit-platform-console-standalone-$(JUNIT_VERSION).jar
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
-.PHONY: test lessons clean $(LESSONS:%=test-%) $(LESSONS:%=run-%) $(LESSONS:%=check-%)
+.PHONY: test lessons bench clean $(LESSONS:%=test-%) $(LESSONS:%=run-%) $(LESSONS:%=check-%)
 
 # A lesson's tests: compile the lesson alone, then its tests against it, then run them.
 # Each check-NN leaves "passed failed" in build/NN/counts for the summaries below.
@@ -52,6 +53,9 @@ $(LESSONS:%=run-%): run-%:
 
 lessons:
 	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done
+
+bench:
+	$(JAVA) lessons/09/Speedy.java --bench
 
 # JUnit 5's console launcher, fetched once from Maven Central (or give JUNIT_JAR=/path/to.jar).
 $(JUNIT_JAR):
