@@ -116,8 +116,10 @@ public class Neuron {
         double z = dot(neuron.weights, x) + neuron.bias;
         System.out.println("   weights " + Arrays.toString(neuron.weights) + ", bias "
                 + neuron.bias + ", input " + Arrays.toString(x));
-        System.out.println("   w·x + b = 0*2 + 1*3 + 0 = " + z);
-        System.out.println("   sigmoid(" + z + ") = " + neuron.forward(x));
+        StringBuilder sum = new StringBuilder("   w·x + b = ");
+        for (int i = 0; i < x.length; i++) sum.append(neuron.weights[i]).append('*').append(x[i]).append(" + ");
+        System.out.println(sum.append(neuron.bias).append(" = ").append(z));
+        System.out.println("   " + neuron.activation.label + "(" + z + ") = " + neuron.forward(x));
 
         System.out.println("\n2. Activation functions: four ways to squash the same sum z");
         System.out.print("       z");
@@ -366,22 +368,26 @@ public class Neuron {
             rotated.rotate(-Math.PI / 2);
             rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
             rotated.dispose();
-            drawLegend(g);
+            drawLegend(g, xAxis, yAxis);
             g.dispose();
             return image;
         }
 
-        void drawLegend(Graphics2D g) {
+        /** The legend, in the top corner where it hides fewer data points. */
+        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
             int width = 0;
             for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int x = LEFT + 12, y = TOP + 12, rowHeight = 20;
+            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
+            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
+            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
+                    ? left : right;
             g.setStroke(new BasicStroke(1));
             g.setColor(Color.WHITE);
-            g.fillRect(x, y, width + 46, rowHeight * series.size() + 8);
+            g.fillRect(x, y, boxWidth, boxHeight);
             g.setColor(Color.GRAY);
-            g.drawRect(x, y, width + 46, rowHeight * series.size() + 8);
+            g.drawRect(x, y, boxWidth, boxHeight);
             for (int s = 0; s < series.size(); s++) {
                 int rowY = y + 14 + s * rowHeight;
                 g.setColor(PALETTE[s % PALETTE.length]);
@@ -390,6 +396,18 @@ public class Neuron {
                 g.setColor(Color.BLACK);
                 g.drawString(series.get(s).name, x + 38, rowY + fm.getAscent() / 2 - 1);
             }
+        }
+
+        /** How many data points would fall inside a box at (x, y). */
+        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
+            int count = 0;
+            for (Series s : series) {
+                for (int i = 0; i < s.x.length; i++) {
+                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
+                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                }
+            }
+            return count;
         }
 
         static BasicStroke stroke(boolean dashed) {

@@ -110,6 +110,16 @@ class NeuronTest {
     }
 
     @Test
+    void exercisesRunAndSayWhatTheyShow() {
+        assertTrue(LessonRun.of("Neuron", "--exercise", "1").out().contains("bias -15 gives AND"));
+        assertTrue(LessonRun.of("Neuron", "--exercise", "2").out().contains("0.6931"));
+        LessonRun unseeded = LessonRun.of("Neuron", "--exercise", "3");
+        assertEquals(0, unseeded.exitCode(), unseeded.err());
+        long seededLines = unseeded.out().lines().filter(l -> l.contains("[+0.4551, +0.3664]")).count();
+        assertEquals(2, seededLines, unseeded.out()); // both seeded runs equal the lesson's neuron A
+    }
+
+    @Test
     void badFlagsAreOneLineUserErrors() {
         for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"}}) {
             LessonRun run = LessonRun.of("Neuron", args);
