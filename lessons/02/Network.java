@@ -165,11 +165,12 @@ public class Network {
             x = forwardLayer(layers[k], x);
             System.out.printf("   <- %-14s gives %s%n", name, format(x));
         }
-        double[] byClass = new NeuralNetwork(layers).forward(input);
+        NeuralNetwork net = new NeuralNetwork(layers);
+        double[] byClass = net.forward(input);
         System.out.println("   The same neurons inside a NeuralNetwork: forward([1, 2]) = " + format(byClass));
         System.out.println("   Identical to the loop's output, to the last bit: " + Arrays.equals(x, byClass));
         Path png = outDir().resolve("02-network.png");
-        save(diagram(layers, input, "The 2-4-4-1 network (seed " + seed + ") on input [1, 2]"), png);
+        save(diagram(layers, input, "The " + net.shape() + " network (seed " + seed + "), one forward pass"), png);
         System.out.println("   diagram: " + png);
 
         System.out.println("\n2. The worked example: a 2-2-1 network, every neuron with weights [0, 1] and bias 0");
@@ -233,7 +234,7 @@ public class Network {
         NeuralNetwork net = new NeuralNetwork(new Neuron[][] {layer(3, 5, rng), layer(5, 2, rng)});
         System.out.println("   3-5-2 on [1, 2, 3] -> " + format(net.forward(new double[] {1, 2, 3})) + ": two outputs");
         System.out.println("   shape              weights   biases   parameters");
-        for (int[] sizes : new int[][] {{2, 2, 1}, {2, 4, 4, 1}, {3, 5, 2}, {784, 30, 10}, {784, 100, 100, 10}}) {
+        for (int[] sizes : new int[][] {{2, 2, 1}, {2, 4, 4, 1}, {3, 5, 2}, {784, 30, 10}, {784, 30, 30, 30, 10}, {784, 100, 10}}) {
             Neuron[][] layers = new Neuron[sizes.length - 1][];
             for (int k = 1; k < sizes.length; k++) layers[k - 1] = layer(sizes[k - 1], sizes[k], rng);
             NeuralNetwork shaped = new NeuralNetwork(layers);
@@ -246,8 +247,9 @@ public class Network {
             }
             System.out.printf("   %-16s %9d %8d %12d%n", shaped.shape(), weights, biases, weights + biases);
         }
-        System.out.println("   Between two layers of sizes m and n there are m*n weights: a product, so wide layers");
-        System.out.println("   cost far more than deep narrow ones. 784-30-10 reads a 28x28-pixel handwritten digit.");
+        System.out.println("   Between layers of sizes m and n sit m*n weights, a product: widening the hidden layer");
+        System.out.println("   from 30 to 100 more than triples the count, two more layers of 30 add under 2,000.");
+        System.out.println("   (784 inputs = the 28x28 pixels of a handwritten digit.)");
     }
 
     /** Exercise 3: a near miss everywhere against one confident mistake. */
@@ -375,7 +377,8 @@ public class Network {
                 g.fillOval(x - radius, y - radius, 2 * radius, 2 * radius);
                 g.setColor(Color.BLACK);
                 g.drawOval(x - radius, y - radius, 2 * radius, 2 * radius);
-                centred(g, c == 0 ? String.format("%.0f", values[c][j]) : String.format("%.2f", values[c][j]), x, y + 5);
+                double v = values[c][j];
+                centred(g, String.format(c == 0 && v == Math.rint(v) ? "%.0f" : "%.2f", v), x, y + 5);
                 if (c > 0) { // the bias, on a white patch so that lines do not cross it
                     String bias = String.format("b %+.2f", layers[c - 1][j].bias);
                     int w = g.getFontMetrics().stringWidth(bias);

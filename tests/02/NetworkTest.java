@@ -98,7 +98,8 @@ class NetworkTest {
         LessonRun run = LessonRun.of("Network", "--exercise", "2");
         assertEquals(0, run.exitCode(), run.err());
         // (2+1)*4 + (4+1)*4 + (4+1)*1 = 37 and (784+1)*30 + (30+1)*10 = 23860
-        for (String row : new String[] {"2-4-4-1 +28 +9 +37", "3-5-2 +25 +7 +32", "784-30-10 +23820 +40 +23860"}) {
+        for (String row : new String[] {"2-4-4-1 +28 +9 +37", "3-5-2 +25 +7 +32", "784-30-10 +23820 +40 +23860",
+                "784-30-30-30-10 +25620 +100 +25720", "784-100-10 +79400 +110 +79510"}) {
             assertTrue(run.out().lines().anyMatch(line -> line.strip().matches(row)), row + " missing in\n" + run.out());
         }
     }
