@@ -20,6 +20,9 @@ LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 # Each check-NN leaves "passed failed" in build/NN/counts for the summaries below.
 $(LESSONS:%=check-%): check-%: $(JUNIT_JAR)
 	@echo "== lesson $*"; rm -rf build/$*; mkdir -p build/$*/main build/$*/test; echo "0 1" > build/$*/counts
+	@if grep -nP '[^\x00-\x7F]' lessons/$*/*.java tests/$*/*.java; then \
+	  echo "lesson $*: keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
+	  exit 1; fi
 	@$(JAVAC) --release 17 -Xlint:all,-serial -Werror -d build/$*/main lessons/$*/*.java \
 	  && $(JAVAC) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
 	  || { echo "lesson $*: did not compile"; exit 1; }

@@ -21,7 +21,7 @@ import javax.imageio.ImageIO;
  * Lesson 01: one artificial neuron.
  *
  * A neuron weighs each input, adds the weighted inputs and a bias, and squashes the sum with
- * an activation function: y = f(w·x + b). The weights and the bias are what learning changes.
+ * an activation function: y = f(w.x + b). The weights and the bias are what learning changes.
  *
  * Run: java lessons/01/Neuron.java [--seed N] [--exercise 1|2|3]
  */
@@ -47,12 +47,12 @@ public class Neuron {
         return 2 * rng.nextDouble() - 1;
     }
 
-    /** y = f(w·x + b) */
+    /** y = f(w.x + b) */
     double forward(double[] inputs) {
         return activation.apply(dot(weights, inputs) + bias);
     }
 
-    /** w·x = w1*x1 + w2*x2 + ... + wn*xn, written out as the loop it is. */
+    /** w.x = w1*x1 + w2*x2 + ... + wn*xn, written out as the loop it is. */
     static double dot(double[] w, double[] x) {
         if (w.length != x.length) {
             throw new IllegalArgumentException(
@@ -108,7 +108,7 @@ public class Neuron {
     }
 
     static void lesson(long seed) {
-        System.out.println("Lesson 01: one neuron, y = f(w·x + b)");
+        System.out.println("Lesson 01: one neuron, y = f(w.x + b)");
 
         System.out.println("\n1. The worked example");
         Neuron neuron = new Neuron(new double[] {0, 1}, 0, Activation.SIGMOID);
@@ -116,7 +116,7 @@ public class Neuron {
         double z = dot(neuron.weights, x) + neuron.bias;
         System.out.println("   weights " + Arrays.toString(neuron.weights) + ", bias "
                 + neuron.bias + ", input " + Arrays.toString(x));
-        StringBuilder sum = new StringBuilder("   w·x + b = ");
+        StringBuilder sum = new StringBuilder("   w.x + b = ");
         for (int i = 0; i < x.length; i++) sum.append(neuron.weights[i]).append('*').append(x[i]).append(" + ");
         System.out.println(sum.append(neuron.bias).append(" = ").append(z));
         System.out.println("   " + neuron.activation.label + "(" + z + ") = " + neuron.forward(x));
@@ -159,7 +159,7 @@ public class Neuron {
         int points = 401;
         double[] z = new double[points];
         for (int i = 0; i < points; i++) z[i] = -10 + 20.0 * i / (points - 1);
-        Chart chart = new Chart("Activation functions", "z = w·x + b", "f(z)");
+        Chart chart = new Chart("Activation functions", "z = w.x + b", "f(z)");
         for (Activation f : Activation.values()) {
             double[] y = new double[points];
             for (int i = 0; i < points; i++) y[i] = f.apply(z[i]);

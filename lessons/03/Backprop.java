@@ -20,9 +20,9 @@ import javax.imageio.ImageIO;
 /**
  * Lesson 03: backpropagation.
  *
- * To learn, every weight must know how the error changes when it moves: ∂E/∂w. The chain rule
+ * To learn, every weight must know how the error changes when it moves: dE/dw. The chain rule
  * gives that one neuron at a time, from the output back to the inputs, and gradient descent
- * then moves each weight a little downhill: w ← w − η ∂E/∂w.
+ * then moves each weight a little downhill: w <- w - eta * dE/dw.
  *
  * Run: java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]
  */
@@ -35,8 +35,8 @@ public class Backprop {
         final Activation activation;
         double[] inputs; // the x of the last forward pass
         double output; // the y of the last forward pass
-        final double[] weightGradients; // ∂E/∂w from the last backward pass
-        double biasGradient; // ∂E/∂b, which is also ∂E/∂z
+        final double[] weightGradients; // dE/dw from the last backward pass
+        double biasGradient; // dE/db, which is also dE/dz
 
         Neuron(double[] weights, double bias, Activation activation) {
             this.weights = weights;
@@ -51,7 +51,7 @@ public class Backprop {
             return new Neuron(weights, 2 * rng.nextDouble() - 1, activation);
         }
 
-        /** y = f(w·x + b) */
+        /** y = f(w.x + b) */
         double forward(double[] x) {
             if (x.length != weights.length) {
                 throw new IllegalArgumentException("expected " + weights.length + " inputs, got " + x.length);
@@ -64,12 +64,12 @@ public class Backprop {
         }
 
         /**
-         * Given ∂E/∂y, stores ∂E/∂w and ∂E/∂b and returns ∂E/∂x, all by the chain rule:
-         * ∂E/∂z = ∂E/∂y · f'(z), ∂E/∂w_i = ∂E/∂z · x_i, ∂E/∂b = ∂E/∂z, ∂E/∂x_i = ∂E/∂z · w_i.
-         * ∂E/∂x uses the weights of the forward pass: call update only afterwards.
+         * Given dE/dy, stores dE/dw and dE/db and returns dE/dx, all by the chain rule:
+         * dE/dz = dE/dy * f'(z), dE/dw_i = dE/dz * x_i, dE/db = dE/dz, dE/dx_i = dE/dz * w_i.
+         * dE/dx uses the weights of the forward pass: call update only afterwards.
          */
         double[] backward(double outputGradient) {
-            double delta = outputGradient * activation.derivative(output); // ∂E/∂z
+            double delta = outputGradient * activation.derivative(output); // dE/dz
             double[] inputGradients = new double[weights.length];
             for (int i = 0; i < weights.length; i++) {
                 weightGradients[i] = delta * inputs[i];
@@ -144,7 +144,7 @@ public class Backprop {
             return x;
         }
 
-        /** Passes ∂E/∂output back through every layer; each neuron keeps its own gradients. */
+        /** Passes dE/doutput back through every layer; each neuron keeps its own gradients. */
         void backward(double[] outputGradient) {
             double[] gradient = outputGradient;
             for (int l = layers.length - 1; l >= 0; l--) {
@@ -170,7 +170,7 @@ public class Backprop {
         }
     }
 
-    /** E = ½ Σ (t − o)²; the ½ cancels when differentiating. */
+    /** E = 1/2 sum (t - o)^2; the 1/2 cancels when differentiating. */
     static double error(double[] target, double[] output) {
         checkSameLength(target, output);
         double sum = 0;
@@ -178,7 +178,7 @@ public class Backprop {
         return sum / 2;
     }
 
-    /** ∂E/∂o = o − t */
+    /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
         double[] gradient = new double[output.length];
@@ -233,17 +233,17 @@ public class Backprop {
         double before = error(t, new double[] {y});
         double dEdy = y - t[0];
         double[] dEdx = n.backward(dEdy);
-        System.out.printf("   forward:  z = 0.5*1 - 0.3*2 + 0.1 = %.4f,  y = sigmoid(z) = %.6f,  E = ½(t - y)² = %.6f%n",
+        System.out.printf("   forward:  z = 0.5*1 - 0.3*2 + 0.1 = %.4f,  y = sigmoid(z) = %.6f,  E = 1/2(t - y)^2 = %.6f%n",
                 0.5 - 0.6 + 0.1, y, before);
-        System.out.printf("   ∂E/∂y = y - t             = %+.6f%n", dEdy);
-        System.out.printf("   ∂y/∂z = y(1 - y)          = %+.6f   (sigmoid's slope, from its output)%n", y * (1 - y));
-        System.out.printf("   ∂E/∂z = ∂E/∂y · ∂y/∂z     = %+.6f%n", n.biasGradient);
-        System.out.printf("   ∂E/∂w = ∂E/∂z · x         = [%+.6f, %+.6f]%n", n.weightGradients[0], n.weightGradients[1]);
-        System.out.printf("   ∂E/∂b = ∂E/∂z             = %+.6f%n", n.biasGradient);
-        System.out.printf("   ∂E/∂x = ∂E/∂z · w         = [%+.6f, %+.6f]   (what a previous layer would receive)%n", dEdx[0], dEdx[1]);
+        System.out.printf("   dE/dy = y - t             = %+.6f%n", dEdy);
+        System.out.printf("   dy/dz = y(1 - y)          = %+.6f   (sigmoid's slope, from its output)%n", y * (1 - y));
+        System.out.printf("   dE/dz = dE/dy * dy/dz     = %+.6f%n", n.biasGradient);
+        System.out.printf("   dE/dw = dE/dz * x         = [%+.6f, %+.6f]%n", n.weightGradients[0], n.weightGradients[1]);
+        System.out.printf("   dE/db = dE/dz             = %+.6f%n", n.biasGradient);
+        System.out.printf("   dE/dx = dE/dz * w         = [%+.6f, %+.6f]   (what a previous layer would receive)%n", dEdx[0], dEdx[1]);
         n.update(0.5);
         double after = error(t, new double[] {n.forward(x)});
-        System.out.printf("   update with η = 0.5:  w = [%.6f, %.6f], b = %.6f;  E falls from %.6f to %.6f%n",
+        System.out.printf("   update with learning rate 0.5:  w = [%.6f, %.6f], b = %.6f;  E falls from %.6f to %.6f%n",
                 n.weights[0], n.weights[1], n.bias, before, after);
     }
 
@@ -280,7 +280,7 @@ public class Backprop {
 
     /** Step 3: the tutorial's exercise 5, done right and done the tutorial's way. */
     static void tutorialExercise() {
-        System.out.println("\n3. One backward pass through 1-2-1 (weights 0.5, biases 0, input [1], target [1], η = 0.8)");
+        System.out.println("\n3. One backward pass through 1-2-1 (weights 0.5, biases 0, input [1], target [1], learning rate 0.8)");
         NeuralNetwork right = exerciseNetwork(), tutorial = exerciseNetwork(), before = exerciseNetwork();
         double[] x = {1}, t = {1};
         System.out.printf("   output before: %.12f, error %.12f%n", right.forward(x)[0], error(t, right.forward(x)));
@@ -298,7 +298,7 @@ public class Backprop {
             }
         }
         System.out.printf("   output after:  %.12f (tutorial's order: %.12f)%n", right.forward(x)[0], tutorial.forward(x)[0]);
-        System.out.println("   The hidden neurons differ: the tutorial passes back δ·w with the output neuron's");
+        System.out.println("   The hidden neurons differ: the tutorial passes back delta*w with the output neuron's");
         System.out.println("   already-updated weights, which is not the gradient of the error that was measured.");
     }
 
@@ -308,7 +308,7 @@ public class Backprop {
         return new NeuralNetwork(new Neuron[][] {hidden, output});
     }
 
-    /** The tutorial's order: each neuron updates itself first, then passes back δ·w with its new weights. */
+    /** The tutorial's order: each neuron updates itself first, then passes back delta*w with its new weights. */
     static void backpropagateTutorialOrder(NeuralNetwork net, double[] x, double[] target, double learningRate) {
         double[] gradient = errorGradient(target, net.forward(x));
         for (int l = net.layers.length - 1; l >= 0; l--) {
@@ -323,7 +323,7 @@ public class Backprop {
         }
     }
 
-    // Alice, Bob, Charlie and Diana: weight − 135 lb, height − 66 in; 1 = female, 0 = male
+    // Alice, Bob, Charlie and Diana: weight - 135 lb, height - 66 in; 1 = female, 0 = male
     static final double[][] PEOPLE = {{-2, -1}, {25, 6}, {17, 4}, {-15, -6}};
     static final double[] FEMALE = {1, 0, 0, 1};
 
@@ -343,7 +343,7 @@ public class Backprop {
             return sigmoid(w5 * h1 + w6 * h2 + b3);
         }
 
-        /** One gradient step on one person, for the tutorial's loss L = (y − o)², so ∂L/∂o = −2(y − o). */
+        /** One gradient step on one person, for the tutorial's loss L = (y - o)^2, so dL/do = -2(y - o). */
         void train(double[] x, double y, double learningRate) {
             double h1 = sigmoid(w1 * x[0] + w2 * x[1] + b1);
             double h2 = sigmoid(w3 * x[0] + w4 * x[1] + b2);
@@ -385,7 +385,7 @@ public class Backprop {
 
     /** Step 4: the weight/height example, trained for 1,000 epochs. */
     static void genderNetwork(Random rng) {
-        System.out.println("\n4. A hand-derived 2-2-1 network learns gender from weight and height (η = 0.1)");
+        System.out.println("\n4. A hand-derived 2-2-1 network learns gender from weight and height (learning rate 0.1)");
         GenderNetwork net = new GenderNetwork(rng);
         double[] history = net.fit(PEOPLE, 1000, 0.1);
         for (int epoch = 0; epoch < 1000; epoch += 10) {
@@ -437,7 +437,7 @@ public class Backprop {
         return worst;
     }
 
-    /** (E(p + h) − E(p − h)) / 2h for one parameter p, changed through set and then put back. */
+    /** (E(p + h) - E(p - h)) / 2h for one parameter p, changed through set and then put back. */
     static double numericGradient(NeuralNetwork net, double[] x, double[] target, double p, DoubleConsumer set) {
         set.accept(p + H);
         double plus = error(target, net.forward(x));
@@ -448,7 +448,7 @@ public class Backprop {
     }
 
     /**
-     * |a − b| relative to their size. Below 1e-4 we divide by 1e-4 instead: a central difference
+     * |a - b| relative to their size. Below 1e-4 we divide by 1e-4 instead: a central difference
      * in doubles is only good to about 1e-12, too coarse to compare the digits of a tiny gradient.
      */
     static double relativeError(double a, double b) {
@@ -460,7 +460,7 @@ public class Backprop {
     /** Exercise 1: the neuron of step 1, trained towards 0.3 with a small, a good and a huge step. */
     static void exerciseLearningRates() {
         System.out.println("Exercise 1: step 1's neuron trained towards t = 0.3 with three learning rates");
-        System.out.println("   step    η = 0.5      η = 5        η = 50");
+        System.out.println("   step    rate 0.5     rate 5       rate 50");
         double[] x = {1, 2}, t = {0.3};
         Neuron[] neurons = new Neuron[3];
         double[] rates = {0.5, 5, 50};
@@ -475,8 +475,8 @@ public class Backprop {
             }
             System.out.println();
         }
-        System.out.println("   η = 0.5 creeps towards 0.3, η = 5 gets there in a few steps,");
-        System.out.println("   η = 50 overshoots and swings from one side of 0.3 to the other.");
+        System.out.println("   rate 0.5 creeps towards 0.3, rate 5 gets there in a few steps,");
+        System.out.println("   rate 50 overshoots and swings from one side of 0.3 to the other.");
     }
 
     /** Exercise 2: does the tutorial's order still get there? 1,000 steps of the 1-2-1 exercise. */

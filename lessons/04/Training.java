@@ -36,8 +36,8 @@ public class Training {
         final Activation activation;
         double[] inputs; // the x of the last forward pass
         double output; // the y of the last forward pass
-        final double[] weightGradients; // ∂E/∂w from the last backward pass
-        double biasGradient; // ∂E/∂b, which is also ∂E/∂z
+        final double[] weightGradients; // dE/dw from the last backward pass
+        double biasGradient; // dE/db, which is also dE/dz
 
         Neuron(double[] weights, double bias, Activation activation) {
             this.weights = weights;
@@ -52,7 +52,7 @@ public class Training {
             return new Neuron(weights, 2 * rng.nextDouble() - 1, activation);
         }
 
-        /** y = f(w·x + b) */
+        /** y = f(w.x + b) */
         double forward(double[] x) {
             if (x.length != weights.length) {
                 throw new IllegalArgumentException("expected " + weights.length + " inputs, got " + x.length);
@@ -65,12 +65,12 @@ public class Training {
         }
 
         /**
-         * Given ∂E/∂y, stores ∂E/∂w and ∂E/∂b and returns ∂E/∂x, all by the chain rule:
-         * ∂E/∂z = ∂E/∂y · f'(z), ∂E/∂w_i = ∂E/∂z · x_i, ∂E/∂b = ∂E/∂z, ∂E/∂x_i = ∂E/∂z · w_i.
-         * ∂E/∂x uses the weights of the forward pass: call update only afterwards.
+         * Given dE/dy, stores dE/dw and dE/db and returns dE/dx, all by the chain rule:
+         * dE/dz = dE/dy * f'(z), dE/dw_i = dE/dz * x_i, dE/db = dE/dz, dE/dx_i = dE/dz * w_i.
+         * dE/dx uses the weights of the forward pass: call update only afterwards.
          */
         double[] backward(double outputGradient) {
-            double delta = outputGradient * activation.derivative(output); // ∂E/∂z
+            double delta = outputGradient * activation.derivative(output); // dE/dz
             double[] inputGradients = new double[weights.length];
             for (int i = 0; i < weights.length; i++) {
                 weightGradients[i] = delta * inputs[i];
@@ -126,7 +126,7 @@ public class Training {
             return x;
         }
 
-        /** Passes ∂E/∂output back through every layer; each neuron keeps its own gradients. */
+        /** Passes dE/doutput back through every layer; each neuron keeps its own gradients. */
         void backward(double[] outputGradient) {
             double[] gradient = outputGradient;
             for (int l = layers.length - 1; l >= 0; l--) {
@@ -152,7 +152,7 @@ public class Training {
         }
     }
 
-    /** ∂E/∂o = o − t */
+    /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
         double[] gradient = new double[output.length];
@@ -167,7 +167,7 @@ public class Training {
     }
 
     /**
-     * Trains with one update per example, in order, and prints the total error Σ(t − o)² over
+     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
      * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
@@ -183,7 +183,7 @@ public class Training {
         return history;
     }
 
-    /** Σ over examples of Σ (t − o)²: the tutorial's "total error" (twice our E, summed). */
+    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
     static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
         double sum = 0;
         for (int i = 0; i < inputs.length; i++) {
@@ -297,7 +297,7 @@ public class Training {
                 }
             }
         }
-        double slope = 0; // the largest sigmoid slope y(1 − y) of any hidden neuron on those two inputs
+        double slope = 0; // the largest sigmoid slope y(1 - y) of any hidden neuron on those two inputs
         for (double y : hidden[a]) slope = Math.max(slope, y * (1 - y));
         for (double y : hidden[b]) slope = Math.max(slope, y * (1 - y));
         return String.format("             inputs %s and %s (targets %.0f and %.0f) both reach the hidden layer as about %s,%n"

@@ -24,7 +24,7 @@ class BackpropTest {
         double lr = 0.8;
         double h = sigmoid(0.5);                  // both hidden neurons
         double o = sigmoid(0.5 * h + 0.5 * h);
-        double deltaOut = (o - 1) * o * (1 - o);  // ∂E/∂z at the output, E = ½(t − o)²
+        double deltaOut = (o - 1) * o * (1 - o);  // dE/dz at the output, E = 1/2(t - o)^2
         double deltaHidden = deltaOut * 0.5 * h * (1 - h); // passed back along the OLD weight 0.5
         double[] outputWeights = {0.5 - lr * deltaOut * h, 0.5 - lr * deltaOut * h};
         double outputBias = -lr * deltaOut;
@@ -106,13 +106,13 @@ class BackpropTest {
         double[] x = {1, 2};
         double y = n.forward(x);
         double[] dEdx = n.backward(y - 1);
-        assertArrayEquals(new double[] {-0.125, -0.25}, n.weightGradients, 1e-12); // (0.5 − 1)·¼·x
-        assertArrayEquals(new double[] {-0.0625, 0.0375}, dEdx, 1e-12);             // (0.5 − 1)·¼·w
+        assertArrayEquals(new double[] {-0.125, -0.25}, n.weightGradients, 1e-12); // (0.5 - 1)*1/4*x
+        assertArrayEquals(new double[] {-0.0625, 0.0375}, dEdx, 1e-12);             // (0.5 - 1)*1/4*w
         n.update(0.5);
         assertTrue(Backprop.error(new double[] {1}, new double[] {n.forward(x)}) < 0.125);
     }
 
-    /** The hand-derived network uses L = (y − o)², twice the lesson's E, so its step equals a general step at 2η. */
+    /** The hand-derived network uses L = (y - o)^2, twice the lesson's E, so its step equals a general step at twice the learning rate. */
     @Test
     void handDerivedNetworkAgreesWithGeneralBackprop() {
         Backprop.GenderNetwork hand = new Backprop.GenderNetwork(new Random(3));
