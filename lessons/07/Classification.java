@@ -35,8 +35,8 @@ public class Classification {
         final Activation activation;
         double[] inputs; // the x of the last forward pass
         double output; // the y of the last forward pass
-        final double[] weightGradients; // ∂E/∂w from the last backward pass
-        double biasGradient; // ∂E/∂b, which is also ∂E/∂z
+        final double[] weightGradients; // dE/dw from the last backward pass
+        double biasGradient; // dE/db, which is also dE/dz
 
         Neuron(double[] weights, double bias, Activation activation) {
             this.weights = weights;
@@ -51,7 +51,7 @@ public class Classification {
             return new Neuron(weights, 2 * rng.nextDouble() - 1, activation);
         }
 
-        /** y = f(w·x + b) */
+        /** y = f(w.x + b) */
         double forward(double[] x) {
             if (x.length != weights.length) {
                 throw new IllegalArgumentException("expected " + weights.length + " inputs, got " + x.length);
@@ -64,12 +64,12 @@ public class Classification {
         }
 
         /**
-         * Given ∂E/∂y, stores ∂E/∂w and ∂E/∂b and returns ∂E/∂x, all by the chain rule:
-         * ∂E/∂z = ∂E/∂y · f'(z), ∂E/∂w_i = ∂E/∂z · x_i, ∂E/∂b = ∂E/∂z, ∂E/∂x_i = ∂E/∂z · w_i.
-         * ∂E/∂x uses the weights of the forward pass: call update only afterwards.
+         * Given dE/dy, stores dE/dw and dE/db and returns dE/dx, all by the chain rule:
+         * dE/dz = dE/dy * f'(z), dE/dw_i = dE/dz * x_i, dE/db = dE/dz, dE/dx_i = dE/dz * w_i.
+         * dE/dx uses the weights of the forward pass: call update only afterwards.
          */
         double[] backward(double outputGradient) {
-            double delta = outputGradient * activation.derivative(output); // ∂E/∂z
+            double delta = outputGradient * activation.derivative(output); // dE/dz
             double[] inputGradients = new double[weights.length];
             for (int i = 0; i < weights.length; i++) {
                 weightGradients[i] = delta * inputs[i];
@@ -125,7 +125,7 @@ public class Classification {
             return x;
         }
 
-        /** Passes ∂E/∂output back through every layer; each neuron keeps its own gradients. */
+        /** Passes dE/doutput back through every layer; each neuron keeps its own gradients. */
         void backward(double[] outputGradient) {
             double[] gradient = outputGradient;
             for (int l = layers.length - 1; l >= 0; l--) {
@@ -151,44 +151,45 @@ public class Classification {
         }
     }
 
-    /** ∂E/∂o = o − t, for E = ½ Σ (t − o)² */
+    /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
-        if (target.length != output.length) {
-            throw new IllegalArgumentException("expected " + output.length + " targets, got " + target.length);
-        }
+        checkSameLength(target, output);
         double[] gradient = new double[output.length];
         for (int i = 0; i < output.length; i++) gradient[i] = output[i] - target[i];
         return gradient;
     }
 
-    /** The tutorial's "total error": Σ over the examples of Σ (t − o)². */
-    static double totalError(NeuralNetwork network, double[][] inputs, double[][] targets) {
-        double sum = 0;
-        for (int s = 0; s < inputs.length; s++) {
-            double[] output = network.forward(inputs[s]);
-            for (int i = 0; i < output.length; i++) sum += (targets[s][i] - output[i]) * (targets[s][i] - output[i]);
+    static void checkSameLength(double[] target, double[] output) {
+        if (target.length != output.length) {
+            throw new IllegalArgumentException("expected " + output.length + " targets, got " + target.length);
         }
-        return sum;
     }
 
     /**
-     * The tutorial's training loop: every epoch, one step of gradient descent per example, in
-     * the same order. Prints the total error every printEvery epochs (0: never) and returns it
-     * for every epoch; history[0] is before training, history[e] after e epochs.
+     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
+     * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
      */
-    static double[] train(NeuralNetwork network, double[][] inputs, double[][] targets,
-                          int epochs, double learningRate, int printEvery) {
-        double[] history = new double[epochs + 1];
-        for (int epoch = 0; epoch <= epochs; epoch++) {
-            if (epoch > 0) {
-                for (int s = 0; s < inputs.length; s++) network.backpropagate(inputs[s], targets[s], learningRate);
-            }
-            history[epoch] = totalError(network, inputs, targets);
+    static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
+            int epochs, double learningRate, int printEvery) {
+        double[] history = new double[epochs];
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
+            history[epoch] = totalError(net, inputs, targets);
             if (printEvery > 0 && epoch % printEvery == 0) {
-                System.out.printf("   epoch %4d  total error %.4f%n", epoch, history[epoch]);
+                System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
         }
         return history;
+    }
+
+    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
+    static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
+        double sum = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            double[] output = net.forward(inputs[i]);
+            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
+        }
+        return sum;
     }
 
     // ---------------------------------------------------------------- classification
@@ -359,7 +360,7 @@ public class Classification {
         return new Split(data.rows(train), data.rows(test));
     }
 
-    /** Fisher–Yates: every order of the array is equally likely. */
+    /** Fisher-Yates: every order of the array is equally likely. */
     static void shuffle(int[] a, Random rng) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
@@ -369,7 +370,7 @@ public class Classification {
         }
     }
 
-    /** x' = (x − mean) / std per feature, with the mean and std of the TRAINING rows only. */
+    /** x' = (x - mean) / std per feature, with the mean and std of the TRAINING rows only. */
     record Standardiser(double[] mean, double[] std) {
         static Standardiser fit(Dataset train) {
             int n = train.size(), k = train.features()[0].length;
@@ -470,6 +471,7 @@ public class Classification {
         System.out.printf("%n3. Train a %d-%d-%d sigmoid network: %,d epochs, learning rate %.1f, one example at a time%n",
                 data.features()[0].length, Experiment.HIDDEN, data.classes(), Experiment.EPOCHS, Experiment.LEARNING_RATE);
         double[] history = run.train(Experiment.EPOCHS, 100);
+        System.out.printf("   after %,d epochs: total error %.4f%n", Experiment.EPOCHS, history[Experiment.EPOCHS - 1]);
 
         System.out.println("\n4. Accuracy, two ways");
         Accuracy train = run.trainAccuracy(), test = run.testAccuracy();
@@ -534,8 +536,8 @@ public class Classification {
 
     static Chart lossChart(double[] history) {
         double[] epochs = new double[history.length];
-        for (int e = 0; e < epochs.length; e++) epochs[e] = e;
-        Chart chart = new Chart("Training: total error per epoch", "epoch", "total error Σ (t − o)² over the training rows");
+        for (int e = 0; e < epochs.length; e++) epochs[e] = e + 1;
+        Chart chart = new Chart("Training: total error per epoch", "epoch", "total error: sum of (t - o)^2 over the training rows");
         chart.add("training rows", epochs, history, Style.LINE);
         chart.yRange(0, history[0] * 1.05);
         return chart;
@@ -613,9 +615,9 @@ public class Classification {
         for (Experiment run : new Experiment[] {standardised, raw}) {
             double[] history = run.train(Experiment.EPOCHS, 0);
             System.out.printf("   %-13s %7.3f   %7.3f   %7.3f      %6.2f%%%n", run == raw ? "raw" : "standardised",
-                    history[10], history[100], history[1000], 100 * run.testAccuracy().byArgMax());
+                    history[9], history[99], history[999], 100 * run.testAccuracy().byArgMax());
         }
-        System.out.println("   Raw sepal lengths are around 6: with weights up to ±1, a hidden neuron's sum starts far");
+        System.out.println("   Raw sepal lengths are around 6: with weights up to 1 in size, a hidden neuron's sum starts far");
         System.out.println("   from 0, where the sigmoid is flat and learns slowly, and the features with the largest");
         System.out.println("   numbers dominate until the weights shrink to fit them. Standardised features all start");
         System.out.println("   near 0 with a spread of 1, where the sigmoid is steepest.");
