@@ -233,8 +233,14 @@ public class Backprop {
         double before = error(t, new double[] {y});
         double dEdy = y - t[0];
         double[] dEdx = n.backward(dEdy);
-        System.out.printf("   forward:  z = 0.5*1 - 0.3*2 + 0.1 = %.4f,  y = sigmoid(z) = %.6f,  E = 1/2(t - y)^2 = %.6f%n",
-                0.5 - 0.6 + 0.1, y, before);
+        double z = n.bias;
+        StringBuilder sum = new StringBuilder();
+        for (int i = 0; i < x.length; i++) {
+            z += n.weights[i] * x[i];
+            sum.append(n.weights[i]).append('*').append(x[i]).append(" + ");
+        }
+        System.out.printf("   forward:  z = %s%s = %.4f,  y = sigmoid(z) = %.6f,  E = 1/2(t - y)^2 = %.6f%n",
+                sum, n.bias, z, y, before);
         System.out.printf("   dE/dy = y - t             = %+.6f%n", dEdy);
         System.out.printf("   dy/dz = y(1 - y)          = %+.6f   (sigmoid's slope, from its output)%n", y * (1 - y));
         System.out.printf("   dE/dz = dE/dy * dy/dz     = %+.6f%n", n.biasGradient);
@@ -365,20 +371,20 @@ public class Backprop {
         }
 
         /** Mean squared error over the four people. */
-        double loss() {
+        double loss(double[][] people) {
             double sum = 0;
-            for (int p = 0; p < PEOPLE.length; p++) sum += Math.pow(FEMALE[p] - predict(PEOPLE[p]), 2);
-            return sum / PEOPLE.length;
+            for (int p = 0; p < people.length; p++) sum += Math.pow(FEMALE[p] - predict(people[p]), 2);
+            return sum / people.length;
         }
 
         /** Trains for the given epochs and returns the loss before each one, and after the last. */
         double[] fit(double[][] people, int epochs, double learningRate) {
             double[] history = new double[epochs + 1];
             for (int epoch = 0; epoch < epochs; epoch++) {
-                history[epoch] = loss();
+                history[epoch] = loss(people);
                 for (int p = 0; p < people.length; p++) train(people[p], FEMALE[p], learningRate);
             }
-            history[epochs] = loss();
+            history[epochs] = loss(people);
             return history;
         }
     }
@@ -412,9 +418,18 @@ public class Backprop {
             NeuralNetwork net = NeuralNetwork.random(new int[] {3, 4, 3, 2}, f, rng);
             double[] x = {rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian()};
             double[] t = {rng.nextDouble(), rng.nextDouble()};
-            System.out.printf("   3-4-3-2 %-11s largest relative error over 37 parameters: %.1e%n", f.label, gradientCheck(net, x, t));
+            System.out.printf("   3-4-3-2 %-11s largest relative error over %d parameters: %.1e%n",
+                    f.label, parameters(net), gradientCheck(net, x, t));
         }
-        System.out.println("   Anything below about 1e-6 means the derivatives are right; a mistake shows as 1e-2 or worse.");
+        System.out.println("   Anything below about 1e-6 means the derivatives are right; a mistake shows as 1e-3 or worse.");
+    }
+
+    static int parameters(NeuralNetwork net) {
+        int count = 0;
+        for (Neuron[] layer : net.layers) {
+            for (Neuron n : layer) count += n.weights.length + 1;
+        }
+        return count;
     }
 
     static final double H = 1e-5;
@@ -475,8 +490,8 @@ public class Backprop {
             }
             System.out.println();
         }
-        System.out.println("   rate 0.5 creeps towards 0.3, rate 5 gets there in a few steps,");
-        System.out.println("   rate 50 overshoots and swings from one side of 0.3 to the other.");
+        System.out.println("   rate 0.5 creeps towards 0.3; rate 5 overshoots and swings around 0.3, closing in fast;");
+        System.out.println("   rate 50 throws z far below 0 in one step, where the sigmoid is flat, and stays stuck near 0.");
     }
 
     /** Exercise 2: does the tutorial's order still get there? 1,000 steps of the 1-2-1 exercise. */
@@ -506,6 +521,7 @@ public class Backprop {
         double[] history = net.fit(raw, 1000, 0.1);
         System.out.printf("   loss at epoch 0: %.3f, after 1000 epochs: %.3f (shifted data reaches about 0.002)%n",
                 history[0], history[1000]);
+        System.out.println("   0.250 is the score of answering 0.5 for everyone: the network has learned nothing.");
         double h1 = sigmoid(net.w1 * 133 + net.w2 * 65 + net.b1);
         System.out.printf("   Alice's first hidden neuron: sigmoid(%.1f) = %.6f, slope %.2e%n",
                 net.w1 * 133 + net.w2 * 65 + net.b1, h1, h1 * (1 - h1));
