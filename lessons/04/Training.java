@@ -227,11 +227,14 @@ public class Training {
         System.out.println("\n1. XOR with 2 hidden sigmoid neurons (learning rate 0.5, 10,000 epochs)");
         NeuralNetwork net = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, rng);
         train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 1000);
+        System.out.println("   x1 x2  XOR   network   hidden neurons");
         for (int i = 0; i < XOR_INPUTS.length; i++) {
             double o = net.forward(XOR_INPUTS[i])[0];
-            System.out.printf("   %.0f XOR %.0f = %.0f   network: %.4f%n",
-                    XOR_INPUTS[i][0], XOR_INPUTS[i][1], XOR_TARGETS[i][0], o);
+            System.out.printf("    %.0f  %.0f   %.0f    %.4f    %s%n", XOR_INPUTS[i][0], XOR_INPUTS[i][1],
+                    XOR_TARGETS[i][0], o, point(outputs(net.layers[0])));
         }
+        System.out.println("   Each hidden neuron has learned a simpler function of x1 and x2;");
+        System.out.println("   the output neuron combines the two into XOR.");
     }
 
 
@@ -384,7 +387,7 @@ public class Training {
     /** Exercise 2: the learning rate decides how many seeds learn XOR, and how fast. */
     static void exerciseLearningRates(long seed) {
         System.out.println("Exercise 2: XOR with 2 hidden neurons, 20 seeds, four learning rates");
-        System.out.println("   rate   learned   median epochs to total error < 0.05 (of those that learned)");
+        System.out.println("   rate   learned   median epochs needed to reach total error < 0.05 (runs that learned)");
         for (double rate : new double[] {0.1, 0.5, 2, 8}) {
             int count = 0;
             List<Integer> epochs = new ArrayList<>();
@@ -397,11 +400,17 @@ public class Training {
                 while (e < history.length && history[e] >= 0.05) e++;
                 if (e < history.length) epochs.add(e + 1);
             }
-            epochs.sort(null);
-            System.out.printf("   %4.1f   %2d/20     %s%n", rate, count, epochs.isEmpty() ? "-" : epochs.get(epochs.size() / 2));
+            System.out.printf("   %4.1f   %2d/20     %s%n", rate, count, epochs.isEmpty() ? "-" : String.format("%.0f", median(epochs)));
         }
         System.out.println("   Bigger steps reach a small error far sooner, yet about a quarter of the seeds get stuck");
         System.out.println("   at every rate: whether a run saturates depends mostly on where it starts.");
+    }
+
+    static double median(List<Integer> values) {
+        List<Integer> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
     }
 
     /** Exercise 3: start every weight and bias at zero, and the hidden neurons stay twins forever. */
@@ -575,7 +584,7 @@ public class Training {
             return image;
         }
 
-        /** The legend, one entry per name, in the top corner where it hides fewer data points. */
+        /** The legend, one entry per name, in the corner where it hides the fewest data points. */
         void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
             Map<String, Color> entries = new LinkedHashMap<>();
             for (Series s : series) entries.putIfAbsent(s.name, s.color);
@@ -583,10 +592,14 @@ public class Training {
             FontMetrics fm = g.getFontMetrics();
             int width = 0;
             for (String name : entries.keySet()) width = Math.max(width, fm.stringWidth(name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * entries.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
+            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * entries.size() + 8;
+            int x = 0, y = 0, fewest = Integer.MAX_VALUE;
+            for (int cx : new int[] {LEFT + 12, WIDTH - RIGHT - 12 - boxWidth}) {
+                for (int cy : new int[] {TOP + 12, HEIGHT - BOTTOM - 12 - boxHeight}) {
+                    int covered = hidden(cx, cy, boxWidth, boxHeight, xAxis, yAxis);
+                    if (covered < fewest) { fewest = covered; x = cx; y = cy; }
+                }
+            }
             g.setStroke(new BasicStroke(1));
             g.setColor(Color.WHITE);
             g.fillRect(x, y, boxWidth, boxHeight);
