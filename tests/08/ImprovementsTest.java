@@ -1,0 +1,229 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImprovementsTest {
+    @BeforeAll
+    static void readIris() {
+        Improvements.readIris();
+    }
+
+    static final Improvements.Training PLAIN = Improvements.Training.plain(Improvements.LEARNING_RATE);
+
+    /** Epochs to the lesson's threshold; a run that never gets there counts as one epoch more than it had. */
+    static int epochsToThreshold(Improvements.Training training, long seed) {
+        Improvements.Run run = new Improvements.Recipe("test", Improvements.Init.UNIFORM, training)
+                .run(seed, Improvements.EPOCHS, 0);
+        int epochs = run.epochsTo(Improvements.THRESHOLD);
+        return epochs > 0 ? epochs : Improvements.EPOCHS + 1;
+    }
+
+    @Test
+    void momentumReachesTheThresholdInFewerEpochsThanPlainGradientDescent() {
+        for (long seed = 42; seed < 42 + Improvements.SEEDS; seed++) {
+            int plain = epochsToThreshold(PLAIN, seed);
+            int momentum = epochsToThreshold(PLAIN.withMomentum(Improvements.MOMENTUM), seed);
+            assertTrue(momentum < plain, "seed " + seed + ": momentum " + momentum + " epochs, plain " + plain);
+        }
+    }
+
+    /** A 3-4-2 network fed inputs in the hundreds, so that its gradients are large. */
+    static Improvements.NeuralNetwork bigGradients(Random rng) {
+        return Improvements.NeuralNetwork.random(new int[] {3, 4, 2}, Improvements.Activation.TANH, Improvements.Init.UNIFORM, rng);
+    }
+
+    static double[] bigInput(Random rng) {
+        return new double[] {300 * rng.nextGaussian(), 300 * rng.nextGaussian(), 300 * rng.nextGaussian()};
+    }
+
+    /** The largest change of any weight or bias made by one backpropagate step. */
+    static double largestUpdate(Improvements.NeuralNetwork net, double[] x, double[] t, Improvements.Training training) {
+        double[] before = net.parameters();
+        net.backpropagate(x, t, training);
+        double[] after = net.parameters();
+        double largest = 0;
+        for (int i = 0; i < before.length; i++) largest = Math.max(largest, Math.abs(after[i] - before[i]));
+        return largest;
+    }
+
+    @Test
+    void clippingBoundsEveryUpdate() {
+        Random rng = new Random(3);
+        Improvements.Training clipped = Improvements.Training.plain(0.5).withClip(0.1);
+        Improvements.Training unclipped = Improvements.Training.plain(0.5);
+        Improvements.NeuralNetwork a = bigGradients(new Random(4)), b = bigGradients(new Random(4));
+        double largestUnclipped = 0;
+        for (int step = 0; step < 50; step++) {
+            double[] x = bigInput(rng), t = {rng.nextDouble(), rng.nextDouble()};
+            double update = largestUpdate(a, x, t, clipped);
+            assertTrue(update <= 0.5 * 0.1 + 1e-12, "step " + step + " moved a parameter by " + update);
+            largestUnclipped = Math.max(largestUnclipped, largestUpdate(b, x, t, unclipped));
+        }
+        assertTrue(largestUnclipped > 10 * 0.5 * 0.1, "without clipping the test would prove nothing: " + largestUnclipped);
+    }
+
+    @Test
+    void withMomentumEveryUpdateStaysWithinTheGeometricBound() {
+        Random rng = new Random(5);
+        Improvements.Training training = Improvements.Training.plain(0.5).withClip(0.1).withMomentum(0.9);
+        assertEquals(0.5 * 0.1 / (1 - 0.9), training.largestStep(), 1e-12);
+        Improvements.NeuralNetwork net = bigGradients(new Random(6));
+        double largest = 0;
+        for (int step = 0; step < 300; step++) {
+            double[] x = {300, 300, 300}, t = {1, 1}; // the same push every step: the velocity builds up
+            if (step % 50 == 49) x = bigInput(rng);
+            largest = Math.max(largest, largestUpdate(net, x, t, training));
+        }
+        assertTrue(largest <= training.largestStep() + 1e-12, "an update of " + largest);
+        assertTrue(largest > 0.5 * 0.1 * 2, "momentum should have built steps beyond one clipped step: " + largest);
+    }
+
+    @Test
+    void eachInitialisersSampleVarianceMatchesItsFormula() {
+        Random rng = new Random(7);
+        for (Improvements.Init init : Improvements.Init.values()) {
+            for (int[] fan : new int[][] {{4, 3}, {30, 10}, {200, 100}}) {
+                double[] w = new double[100_000];
+                for (int i = 0; i < w.length; i++) w[i] = init.weight(fan[0], fan[1], rng);
+                double expected = init.variance(fan[0], fan[1]), actual = Improvements.sampleVariance(w);
+                assertEquals(expected, actual, 0.03 * expected, init.label + " " + Arrays.toString(fan));
+                assertEquals(0, Arrays.stream(w).average().orElseThrow(), 0.01 * Math.sqrt(expected), init.label + " mean");
+            }
+        }
+        assertEquals(2.0 / 30, Improvements.Init.GLOROT.variance(20, 10), 1e-15);
+        assertEquals(2.0 / 20, Improvements.Init.HE.variance(20, 10), 1e-15);
+        assertEquals(1.0 / 20, Improvements.Init.LECUN.variance(20, 10), 1e-15);
+        assertEquals(1.0 / 3, Improvements.Init.UNIFORM.variance(20, 10), 1e-15);
+        assertEquals(Improvements.Init.HE.variance(20, 10), Improvements.Init.TUTORIAL_XAVIER.variance(20, 10), 1e-15);
+    }
+
+    @Test
+    void networksDrawTheirWeightsWithTheirLayersFans() {
+        for (Improvements.Init init : List.of(Improvements.Init.GLOROT, Improvements.Init.HE, Improvements.Init.LECUN)) {
+            Improvements.NeuralNetwork net = Improvements.NeuralNetwork.random(new int[] {200, 100, 10},
+                    Improvements.Activation.SIGMOID, init, new Random(8));
+            double[] w = Arrays.stream(net.layers[0]).flatMapToDouble(n -> Arrays.stream(n.weights)).toArray();
+            assertEquals(init.variance(200, 100), Improvements.sampleVariance(w), 0.05 * init.variance(200, 100), init.label);
+            for (Improvements.Neuron[] layer : net.layers) for (Improvements.Neuron n : layer) assertEquals(0.0, n.bias, init.label);
+        }
+    }
+
+    @Test
+    void stallDetectorStopsTrainingAndKeepsTheBestWeights() {
+        Improvements.Recipe impatient = new Improvements.Recipe("impatient", Improvements.Init.GLOROT,
+                Improvements.Recipe.ALL.training().withPatience(10));
+        Improvements.Run run = impatient.run(42, 5000, 0);
+        assertTrue(run.history().length < 5000, "never stopped");
+        double best = Arrays.stream(run.history()).min().orElseThrow();
+        double now = Improvements.totalError(run.net(), run.data().trainX(), run.data().trainTargets());
+        assertEquals(best, now, 1e-12, "the network left behind is not the best one seen");
+    }
+
+    @Test
+    void stallDetectorStopsOnANonNumberAndSaysWhy() {
+        Improvements.NeuralNetwork net = bigGradients(new Random(9));
+        Improvements.StallDetector detector = new Improvements.StallDetector(0, net);
+        assertFalse(detector.stopsAt(0, 5.0, net));
+        assertFalse(detector.stopsAt(1, 4.0, net));
+        assertTrue(detector.stopsAt(2, Double.NaN, net));
+        String reason = detector.reason(2);
+        assertTrue(reason.contains("no longer a number") && reason.contains("epoch 1"), reason);
+        Improvements.StallDetector patient = new Improvements.StallDetector(3, net);
+        for (int epoch = 0; epoch < 3; epoch++) assertFalse(patient.stopsAt(epoch, 10 - 0.001 * epoch, net));
+        assertTrue(patient.stopsAt(3, 9.995, net), "three epochs of less than 1% progress");
+    }
+
+    @Test
+    void sparklineDrawsTheLogOfTheValues() {
+        String line = Improvements.sparkline(new double[] {1000, 100, 10, 1}, 4);
+        assertEquals("\u2588\u2586\u2583\u2581", line); // equal steps in log: levels 7, 4.67, 2.33, 0 rounded
+        assertEquals(60, Improvements.sparkline(new double[] {5, 4, 3}, 60).length());
+        assertEquals("\u2581\u2581", Improvements.sparkline(new double[] {2, 2}, 2)); // flat stays at the bottom
+    }
+
+    @Test
+    void logAxisHasRoundEndsAndTicks() {
+        Improvements.Axis axis = new Improvements.Axis(1.14, 77, 0, 100, true);
+        assertEquals(1.0, axis.min());
+        assertEquals(100.0, axis.max());
+        assertEquals(List.of(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), axis.ticks());
+        assertEquals("0.05", axis.format(Improvements.Axis.nice(5, -2)));
+        assertEquals(50.0, axis.position(10), 1e-9); // 10 is halfway between 1 and 100 on a log scale
+        Improvements.Axis wide = new Improvements.Axis(0.003, 4000, 0, 100, true);
+        assertEquals(0.002, wide.min()); // more than three factors of ten: ticks at the powers of ten only
+        assertEquals(5000.0, wide.max());
+        assertEquals(List.of(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), wide.ticks());
+    }
+
+    @Test
+    void lossChartIsAReadablePngOnBothScales(@TempDir Path dir) throws Exception {
+        Improvements.Run plain = Improvements.Recipe.PLAIN.run(42, 50, 0), all = Improvements.Recipe.ALL.run(42, 50, 0);
+        for (boolean log : new boolean[] {true, false}) {
+            Path png = dir.resolve("loss-" + log + ".png");
+            Improvements.save(Improvements.lossChart(new Improvements.Run[] {plain, all}, log), png);
+            BufferedImage image = ImageIO.read(png.toFile());
+            assertEquals(800, image.getWidth());
+            assertEquals(500, image.getHeight());
+            assertTrue(LessonRun.colours(png) > 50, "the chart looks blank");
+        }
+    }
+
+    /** Runs main in this JVM (faster than a new one) and returns what it printed. */
+    static String mainOutput(String... args) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            Improvements.main(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        return printed.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void lessonRunsAndPrintsTheTableAndTheStops() {
+        LessonRun run = LessonRun.of("Improvements");
+        assertEquals(0, run.exitCode(), run.err());
+        String out = run.out();
+        assertEquals(2, out.lines().filter(l -> l.contains("stopped after epoch")).count(), out);
+        assertEquals(2, out.lines().filter(l -> l.matches(" *[\u2581-\u2588]{60}")).count(), "two sparklines\n" + out);
+        for (String row : new String[] {"plain gradient descent", "+ momentum 0.9", "- shuffling", "plain at learning rate 1.0"}) {
+            assertTrue(out.contains("   " + row + " "), row + "\n" + out);
+        }
+        assertTrue(out.contains("08-loss.png"), out);
+    }
+
+    @Test
+    void exercisesRunAndRepeat() {
+        for (String n : new String[] {"1", "2", "3"}) {
+            String out = mainOutput("--exercise", n);
+            assertTrue(out.startsWith("Exercise " + n), out);
+            if (n.equals("2")) assertEquals(out, mainOutput("--exercise", n), "same seed, same output");
+        }
+    }
+
+    @Test
+    void badFlagsAreOneLineUserErrors() {
+        LessonRun run = LessonRun.of("Improvements", "--exercise", "4");
+        assertTrue(run.isCleanUserError(), "exit " + run.exitCode() + ": " + run.err());
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "x"}, {"--seed"}, {"--exercise", "1.5"}}) {
+            var e = assertThrows(Improvements.UserError.class, () -> Improvements.Options.parse(args));
+            assertTrue(e.getMessage().contains("usage:"), e.getMessage());
+        }
+    }
+}
