@@ -1,0 +1,1082 @@
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.zip.GZIPInputStream;
+import javax.imageio.ImageIO;
+
+/**
+ * Lesson 06: regression.
+ *
+ * A 10-8-1 sigmoid network predicts how diabetes progresses from ten measurements of a patient.
+ * The pipeline is the one every regression needs: split the rows, fit the scaling on the
+ * training rows only, train, map the predictions back to the original units, and judge them on
+ * the test rows against a simple baseline, ordinary least squares.
+ *
+ * Run: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3] [--readme-figures]
+ */
+public class Regression {
+
+    /** A neuron that remembers its last forward pass, so that it can work out its gradients. */
+    static class Neuron {
+        final double[] weights;
+        double bias;
+        final Activation activation;
+        double[] inputs; // the x of the last forward pass
+        double output; // the y of the last forward pass
+        final double[] weightGradients; // dE/dw from the last backward pass
+        double biasGradient; // dE/db, which is also dE/dz
+
+        Neuron(double[] weights, double bias, Activation activation) {
+            this.weights = weights;
+            this.bias = bias;
+            this.activation = activation;
+            this.weightGradients = new double[weights.length];
+        }
+
+        static Neuron random(int inputs, Activation activation, Random rng) {
+            double[] weights = new double[inputs];
+            for (int i = 0; i < inputs; i++) weights[i] = 2 * rng.nextDouble() - 1;
+            return new Neuron(weights, 2 * rng.nextDouble() - 1, activation);
+        }
+
+        /** y = f(w.x + b) */
+        double forward(double[] x) {
+            if (x.length != weights.length) {
+                throw new IllegalArgumentException("expected " + weights.length + " inputs, got " + x.length);
+            }
+            double z = bias;
+            for (int i = 0; i < weights.length; i++) z += weights[i] * x[i];
+            inputs = x.clone();
+            output = activation.apply(z);
+            return output;
+        }
+
+        /**
+         * Given dE/dy, stores dE/dw and dE/db and returns dE/dx, all by the chain rule:
+         * dE/dz = dE/dy * f'(z), dE/dw_i = dE/dz * x_i, dE/db = dE/dz, dE/dx_i = dE/dz * w_i.
+         * dE/dx uses the weights of the forward pass: call update only afterwards.
+         */
+        double[] backward(double outputGradient) {
+            double delta = outputGradient * activation.derivative(output); // dE/dz
+            double[] inputGradients = new double[weights.length];
+            for (int i = 0; i < weights.length; i++) {
+                weightGradients[i] = delta * inputs[i];
+                inputGradients[i] = delta * weights[i];
+            }
+            biasGradient = delta;
+            return inputGradients;
+        }
+
+        /** One step of gradient descent: move every parameter against its gradient. */
+        void update(double learningRate) {
+            for (int i = 0; i < weights.length; i++) weights[i] -= learningRate * weightGradients[i];
+            bias -= learningRate * biasGradient;
+        }
+    }
+
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
+    enum Activation {
+        SIGMOID {
+            double apply(double z) { return 1 / (1 + Math.exp(-z)); }
+            double derivative(double y) { return y * (1 - y); }
+        };
+
+        abstract double apply(double z);
+
+        abstract double derivative(double y);
+    }
+
+    /** Layers of neurons; the last layer is the output layer. */
+    static class NeuralNetwork {
+        final Neuron[][] layers;
+
+        NeuralNetwork(Neuron[][] layers) {
+            this.layers = layers;
+        }
+
+        /** sizes = {inputs, hidden..., outputs}, every neuron drawn from rng. */
+        static NeuralNetwork random(int[] sizes, Activation activation, Random rng) {
+            Neuron[][] layers = new Neuron[sizes.length - 1][];
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = new Neuron[sizes[l + 1]];
+                for (int j = 0; j < sizes[l + 1]; j++) layers[l][j] = Neuron.random(sizes[l], activation, rng);
+            }
+            return new NeuralNetwork(layers);
+        }
+
+        double[] forward(double[] x) {
+            for (Neuron[] layer : layers) {
+                double[] next = new double[layer.length];
+                for (int j = 0; j < layer.length; j++) next[j] = layer[j].forward(x);
+                x = next;
+            }
+            return x;
+        }
+
+        /** Passes dE/doutput back through every layer; each neuron keeps its own gradients. */
+        void backward(double[] outputGradient) {
+            double[] gradient = outputGradient;
+            for (int l = layers.length - 1; l >= 0; l--) {
+                double[] inputGradient = new double[layers[l][0].weights.length];
+                for (int j = 0; j < layers[l].length; j++) {
+                    double[] fromNeuron = layers[l][j].backward(gradient[j]);
+                    for (int i = 0; i < inputGradient.length; i++) inputGradient[i] += fromNeuron[i]; // x_i feeds every neuron
+                }
+                gradient = inputGradient;
+            }
+        }
+
+        void update(double learningRate) {
+            for (Neuron[] layer : layers) {
+                for (Neuron n : layer) n.update(learningRate);
+            }
+        }
+
+        /** One step of gradient descent on one example: forward, backward, update. */
+        void backpropagate(double[] x, double[] target, double learningRate) {
+            backward(errorGradient(target, forward(x)));
+            update(learningRate);
+        }
+    }
+
+    /** dE/do = o - t */
+    static double[] errorGradient(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double[] gradient = new double[output.length];
+        for (int i = 0; i < output.length; i++) gradient[i] = output[i] - target[i];
+        return gradient;
+    }
+
+    static void checkSameLength(double[] target, double[] output) {
+        if (target.length != output.length) {
+            throw new IllegalArgumentException("expected " + output.length + " targets, got " + target.length);
+        }
+    }
+
+    /**
+     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
+     * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
+     */
+    static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
+            int epochs, double learningRate, int printEvery) {
+        double[] history = new double[epochs];
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
+            history[epoch] = totalError(net, inputs, targets);
+            if (printEvery > 0 && epoch % printEvery == 0) {
+                System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
+            }
+        }
+        return history;
+    }
+
+    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
+    static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
+        double sum = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            double[] output = net.forward(inputs[i]);
+            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- the data and its scaling
+
+    /** A numeric table: the feature columns, the target column, and the names of the features. */
+    record Dataset(String name, String[] features, double[][] x, double[] y) {
+        /** The first n rows, as the tutorial's data[:250]. */
+        Dataset head(int n) {
+            if (n >= y.length) return this;
+            return new Dataset(name + ", first " + n + " rows", features, Arrays.copyOf(x, n), Arrays.copyOf(y, n));
+        }
+    }
+
+    /** The training rows and the test rows of a dataset. */
+    record Split(double[][] trainX, double[] trainY, double[][] testX, double[] testY) {}
+
+    /** A seeded shuffle, then the first 80% of the rows to train on and the rest to test on. */
+    static Split split(Dataset data, Random rng) {
+        checkRows(data);
+        int n = data.y.length, train = n - testRows(n);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) order.add(i);
+        Collections.shuffle(order, rng);
+        double[][] trainX = new double[train][], testX = new double[n - train][];
+        double[] trainY = new double[train], testY = new double[n - train];
+        for (int k = 0; k < n; k++) {
+            int row = order.get(k);
+            if (k < train) {
+                trainX[k] = data.x[row];
+                trainY[k] = data.y[row];
+            } else {
+                testX[k - train] = data.x[row];
+                testY[k - train] = data.y[row];
+            }
+        }
+        return new Split(trainX, trainY, testX, testY);
+    }
+
+    /** 20% of the rows, rounded up (as scikit-learn's train_test_split does). */
+    static int testRows(int n) {
+        return (int) Math.ceil(0.2 * n);
+    }
+
+    /** Standardisation fitted on the training rows: x' = (x - mean) / std, column by column. */
+    record Standardiser(double[] mean, double[] std) {
+        static Standardiser fit(double[][] x, String[] names) {
+            int columns = x[0].length;
+            double[] mean = new double[columns], std = new double[columns];
+            for (int c = 0; c < columns; c++) {
+                for (double[] row : x) mean[c] += row[c] / x.length;
+                for (double[] row : x) std[c] += (row[c] - mean[c]) * (row[c] - mean[c]) / x.length;
+                std[c] = Math.sqrt(std[c]);
+                if (std[c] <= 1e-12 * Math.max(1, Math.abs(mean[c]))) { // x' would be 0 / 0
+                    throw new UserError("feature '" + names[c] + "' (column " + (c + 1) + ") has the same value, "
+                            + x[0][c] + ", in every training row, so it cannot be standardised; remove that column");
+                }
+            }
+            return new Standardiser(mean, std);
+        }
+
+        double[][] apply(double[][] x) {
+            double[][] scaled = new double[x.length][mean.length];
+            for (int i = 0; i < x.length; i++) {
+                for (int c = 0; c < mean.length; c++) scaled[i][c] = (x[i][c] - mean[c]) / std[c];
+            }
+            return scaled;
+        }
+    }
+
+    /** Min-max scaling of the target, fitted on the training targets: t' = (t - min) / (max - min), and back. */
+    record MinMax(double min, double max) {
+        static MinMax fit(double[] y) {
+            double min = Double.MAX_VALUE, max = -Double.MAX_VALUE;
+            for (double v : y) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            if (max == min) throw new UserError("the target has the same value, " + min + ", in every training row: nothing to learn");
+            return new MinMax(min, max);
+        }
+
+        /** Targets as one-element rows, the shape of the network's output. */
+        double[][] scale(double[] y) {
+            double[][] scaled = new double[y.length][];
+            for (int i = 0; i < y.length; i++) scaled[i] = new double[] {(y[i] - min) / (max - min)};
+            return scaled;
+        }
+
+        double unscale(double v) {
+            return min + v * (max - min);
+        }
+    }
+
+    /** A split ready for training: features standardised and targets min-max scaled, both fitted on the training rows. */
+    record Scaled(Split split, Standardiser scaler, double[][] trainX, double[][] testX, MinMax range) {
+        static Scaled of(Split s, String[] names) {
+            Standardiser scaler = Standardiser.fit(s.trainX, names);
+            return new Scaled(s, scaler, scaler.apply(s.trainX), scaler.apply(s.testX), MinMax.fit(s.trainY));
+        }
+    }
+
+    // ---------------------------------------------------------------- the models and their scores
+
+    /** A model's predictions for the training rows and for the test rows, in the target's own units. */
+    record Predictions(double[] train, double[] test) {}
+
+    /** Trains a sigmoid network from the given starting weights and predicts every row, mapped back to the target's units. */
+    static Predictions network(Scaled d, int[] sizes, long weightSeed, double learningRate, int printEvery) {
+        NeuralNetwork net = NeuralNetwork.random(sizes, Activation.SIGMOID, new Random(weightSeed));
+        train(net, d.trainX, d.range.scale(d.split.trainY), EPOCHS, learningRate, printEvery);
+        return new Predictions(predict(net, d.trainX, d.range), predict(net, d.testX, d.range));
+    }
+
+    static double[] predict(NeuralNetwork net, double[][] x, MinMax range) {
+        double[] predicted = new double[x.length];
+        for (int i = 0; i < x.length; i++) predicted[i] = range.unscale(net.forward(x[i])[0]);
+        return predicted;
+    }
+
+    /** Ordinary least squares on the same standardised features: the straight-line baseline. */
+    static Predictions leastSquares(Scaled d) {
+        double[] beta = leastSquares(d.trainX, d.split.trainY);
+        return new Predictions(predictLinear(beta, d.trainX), predictLinear(beta, d.testX));
+    }
+
+    /** The simplest baseline of all: predict the training rows' mean for everyone. */
+    static Predictions mean(Scaled d) {
+        double mean = 0;
+        for (double v : d.split.trainY) mean += v / d.split.trainY.length;
+        double[] train = new double[d.trainX.length], test = new double[d.testX.length];
+        Arrays.fill(train, mean);
+        Arrays.fill(test, mean);
+        return new Predictions(train, test);
+    }
+
+    /** The mean squared distance of the values from their mean. */
+    static double variance(double[] v) {
+        double mean = 0, sum = 0;
+        for (double x : v) mean += x / v.length;
+        for (double x : v) sum += (x - mean) * (x - mean);
+        return sum / v.length;
+    }
+
+    static double meanSquaredError(double[] predicted, double[] actual) {
+        double sum = 0;
+        for (int i = 0; i < actual.length; i++) sum += (predicted[i] - actual[i]) * (predicted[i] - actual[i]);
+        return sum / actual.length;
+    }
+
+    /** R^2 = 1 - SS_res / SS_tot: the share of the targets' variance around their mean that the predictions explain. */
+    static double rSquared(double[] predicted, double[] actual) {
+        double mean = 0;
+        for (double v : actual) mean += v / actual.length;
+        double residual = 0, total = 0;
+        for (int i = 0; i < actual.length; i++) {
+            residual += (actual[i] - predicted[i]) * (actual[i] - predicted[i]);
+            total += (actual[i] - mean) * (actual[i] - mean);
+        }
+        if (total == 0) throw new UserError("every test row has the same target, so R^2 is undefined; use more rows");
+        return 1 - residual / total;
+    }
+
+    /**
+     * Ordinary least squares with an intercept: the beta that minimises sum (y - X beta)^2, where
+     * X has a column of ones in front. It solves the normal equations (X^T X) beta = X^T y by a
+     * Cholesky factorisation, X^T X = L L^T, then two triangular solves.
+     */
+    static double[] leastSquares(double[][] x, double[] y) {
+        int p = x[0].length + 1;
+        double[][] a = new double[p][p];
+        double[] b = new double[p];
+        for (int i = 0; i < x.length; i++) {
+            double[] row = withOne(x[i]);
+            for (int j = 0; j < p; j++) {
+                b[j] += row[j] * y[i];
+                for (int k = 0; k < p; k++) a[j][k] += row[j] * row[k];
+            }
+        }
+        double[][] l = new double[p][p];
+        for (int j = 0; j < p; j++) {
+            for (int k = 0; k <= j; k++) {
+                double sum = a[j][k];
+                for (int m = 0; m < k; m++) sum -= l[j][m] * l[k][m];
+                if (j != k) {
+                    l[j][k] = sum / l[k][k];
+                } else if (sum > 1e-10 * a[j][j]) {
+                    l[j][j] = Math.sqrt(sum);
+                } else {
+                    throw new UserError("least squares has no unique solution: some feature columns are combinations"
+                            + " of others (a duplicated column, say); remove them");
+                }
+            }
+        }
+        double[] z = new double[p], beta = new double[p];
+        for (int j = 0; j < p; j++) { // L z = b
+            double sum = b[j];
+            for (int m = 0; m < j; m++) sum -= l[j][m] * z[m];
+            z[j] = sum / l[j][j];
+        }
+        for (int j = p - 1; j >= 0; j--) { // L^T beta = z
+            double sum = z[j];
+            for (int m = j + 1; m < p; m++) sum -= l[m][j] * beta[m];
+            beta[j] = sum / l[j][j];
+        }
+        return beta;
+    }
+
+    /** (1, x1, ..., xn): the 1 multiplies the intercept. */
+    static double[] withOne(double[] x) {
+        double[] row = new double[x.length + 1];
+        row[0] = 1;
+        System.arraycopy(x, 0, row, 1, x.length);
+        return row;
+    }
+
+    static double[] predictLinear(double[] beta, double[][] x) {
+        double[] predicted = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double[] row = withOne(x[i]);
+            for (int j = 0; j < beta.length; j++) predicted[i] += beta[j] * row[j];
+        }
+        return predicted;
+    }
+
+    // ---------------------------------------------------------------- the lesson
+
+    static final int HIDDEN = 8, EPOCHS = 3000, PRINT_EVERY = 500;
+    static final double LEARNING_RATE = 0.03, SMALLER_RATE = 0.003;
+    static final int DRAWS = 5;
+
+    public static void main(String[] args) {
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+        try {
+            Options options = Options.parse(args);
+            Dataset data = (options.data == null ? diabetes() : readCsv(options.data)).head(options.rows);
+            switch (options.exercise) {
+                case 0 -> lesson(data, options);
+                case 1 -> exerciseLeak(data, new Random(options.seed));
+                case 2 -> exerciseEarlyStopping(data, new Random(options.seed));
+                case 3 -> exerciseBiggerNetworks(data, new Random(options.seed));
+                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
+            }
+        } catch (UserError e) {
+            System.err.println("Regression: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static void lesson(Dataset data, Options options) {
+        int features = data.features.length;
+        int[] sizes = {features, HIDDEN, 1};
+        Random rng = new Random(options.seed);
+        Scaled d = Scaled.of(split(data, rng), data.features);
+        long weightSeed = rng.nextLong(); // both networks start from these weights
+        System.out.printf("Lesson 06: regression on %s, %d rows, %d features%n", data.name, data.y.length, features);
+        System.out.printf("%n1. A seeded shuffle: %d rows to train on, %d to test on. Fitted on the training rows only:%n",
+                d.trainX.length, d.testX.length);
+        System.out.println("   each feature's mean and standard deviation, x' = (x - mean) / std, and the target's");
+        System.out.printf("   min %s and max %s, t' = (t - min) / (max - min). The test rows play the unseen future.%n",
+                number(d.range.min), number(d.range.max));
+
+        System.out.printf("%n2. The tutorial's network: %d-%d-1 sigmoid, learning rate %s, %d epochs, one row at a time%n",
+                features, HIDDEN, LEARNING_RATE, EPOCHS);
+        Predictions tutorial = network(d, sizes, weightSeed, LEARNING_RATE, PRINT_EVERY);
+        Predictions line = leastSquares(d);
+
+        System.out.println("\n3. Scores in the target's own units (R^2: 1 is perfect, 0 is no better than the mean)");
+        System.out.println("                                       train R^2    test MSE   test R^2");
+        score("the training rows' mean", mean(d), d.split);
+        score("least squares (a flat plane)", line, d.split);
+        score("network, learning rate " + LEARNING_RATE, tutorial, d.split);
+        compare("the network", tutorial, line, d.split);
+
+        System.out.printf("%n4. A variant, not the tutorial's: learning rate %s (ten times smaller), %d starting draws, averaged%n",
+                SMALLER_RATE, DRAWS);
+        System.out.println("                                       train R^2    test MSE   test R^2");
+        Predictions[] nets = new Predictions[DRAWS];
+        for (int k = 0; k < DRAWS; k++) {
+            nets[k] = network(d, sizes, k == 0 ? weightSeed : rng.nextLong(), SMALLER_RATE, 0);
+            score("network, draw " + (k + 1) + (k == 0 ? " (step 2's weights)" : ""), nets[k], d.split);
+        }
+        Predictions average = average(nets);
+        score("the average of the " + DRAWS + " networks", average, d.split);
+        compare("the average", average, line, d.split);
+
+        Chart chart = predictedVsActual(d.split.testY, line, tutorial, average, data.name);
+        Path png = outDir().resolve("06-regression.png");
+        save(chart, png);
+        System.out.println("\nplot: " + png);
+        if (options.readmeFigures) {
+            Path figure = lessonDir().resolve("regression.png");
+            save(chart, figure);
+            System.out.println("README figure: " + figure);
+        }
+    }
+
+    /** The mean of several models' predictions, row by row. */
+    static Predictions average(Predictions[] models) {
+        double[] train = new double[models[0].train.length], test = new double[models[0].test.length];
+        for (Predictions m : models) {
+            for (int i = 0; i < train.length; i++) train[i] += m.train[i] / models.length;
+            for (int i = 0; i < test.length; i++) test[i] += m.test[i] / models.length;
+        }
+        return new Predictions(train, test);
+    }
+
+    static void score(String name, Predictions p, Split s) {
+        System.out.printf("   %-35s %10.4f %11.2f %10.4f%n", name, rSquared(p.train, s.trainY),
+                meanSquaredError(p.test, s.testY), rSquared(p.test, s.testY));
+    }
+
+    /** A network against least squares on both parts of the data, and what the difference means. */
+    static void compare(String name, Predictions net, Predictions line, Split s) {
+        double train = rSquared(net.train, s.trainY) - rSquared(line.train, s.trainY);
+        double test = rSquared(net.test, s.testY) - rSquared(line.test, s.testY);
+        System.out.printf("   %s against least squares: R^2 %+.4f on the training rows, %+.4f on the test rows.%n", name, train, test);
+        if (test >= -0.05) {
+            System.out.println("   On the test rows that is within 0.05 of least squares, or better.");
+        } else if (train > 0) {
+            System.out.println("   Better on the rows it trained on, worse on new ones: it has learned noise. That is overfitting.");
+        } else {
+            System.out.println("   Worse on both: it has not yet learned what a flat plane can (more epochs? another learning rate?).");
+        }
+    }
+
+    /** 25 rather than 25.0, and 3.2581 as it is. */
+    static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    static Chart predictedVsActual(double[] actual, Predictions line, Predictions tutorial, Predictions average, String name) {
+        double lo = min(actual), hi = max(actual);
+        for (Predictions p : new Predictions[] {line, tutorial, average}) {
+            lo = Math.min(lo, min(p.test));
+            hi = Math.max(hi, max(p.test));
+        }
+        Chart chart = new Chart("Predicted vs actual: " + name + ", " + actual.length + " test rows", "actual", "predicted");
+        chart.line("y = x, a perfect prediction", new double[] {lo, hi}, new double[] {lo, hi}, Color.DARK_GRAY);
+        chart.scatter(String.format("least squares, %s %.3f", R2, rSquared(line.test, actual)), actual, line.test, GREEN);
+        chart.scatter(String.format("network, rate %s, %s %.3f", LEARNING_RATE, R2, rSquared(tutorial.test, actual)),
+                actual, tutorial.test, RED);
+        chart.scatter(String.format("average of %d networks, rate %s, %s %.3f", DRAWS, SMALLER_RATE, R2,
+                rSquared(average.test, actual)), actual, average.test, BLUE);
+        chart.range(lo, hi);
+        return chart;
+    }
+
+    static final Color BLUE = new Color(31, 119, 180), RED = new Color(214, 39, 40), GREEN = new Color(44, 160, 44);
+    static final String R2 = "R\u00b2"; // a real superscript in the PNG; the terminal gets plain R^2
+
+    static double min(double[] v) {
+        double min = Double.MAX_VALUE;
+        for (double x : v) min = Math.min(min, x);
+        return min;
+    }
+
+    static double max(double[] v) {
+        double max = -Double.MAX_VALUE;
+        for (double x : v) max = Math.max(max, x);
+        return max;
+    }
+
+    // ---------------------------------------------------------------- exercises
+
+    /** Exercise 1: the tutorial's scaling, fitted on every row and then again on the training rows. */
+    static void exerciseLeak(Dataset data, Random rng) {
+        Split s = split(data, rng);
+        long weightSeed = rng.nextLong();
+        System.out.printf("Exercise 1: the tutorial's scaling, fitted on all %d rows, then again on the %d training rows%n",
+                data.y.length, s.trainY.length);
+        Standardiser all = Standardiser.fit(data.x, data.features), train = Standardiser.fit(s.trainX, data.features);
+        double[][] once = all.apply(s.trainX); // the training rows, scaled with every row's statistics
+        double[][] twice = Standardiser.fit(once, data.features).apply(once);
+        System.out.printf("   twice-scaled training features against ours: largest difference %.1e%n",
+                largestDifference(twice, train.apply(s.trainX)));
+        System.out.println("   Standardising twice is one standardisation: the second scaler undoes the first and applies");
+        System.out.println("   the training rows' own mean and std. Here the tutorial's second scaler repairs its first.");
+
+        int worst = 0; // the feature whose mean moves most, in training standard deviations
+        for (int c = 0; c < data.features.length; c++) {
+            if (shift(all, train, c) > shift(all, train, worst)) worst = c;
+        }
+        System.out.println("   Scaled only once, on all rows, the test rows' statistics leak into the training data.");
+        System.out.printf("   The largest shift: '%s' averages %.4f over all rows, %.4f over the training rows (%.3f std).%n",
+                data.features[worst], all.mean[worst], train.mean[worst], shift(all, train, worst));
+        MinMax allTargets = MinMax.fit(data.y), trainTargets = MinMax.fit(s.trainY);
+        System.out.printf("   Targets: min and max %s and %s over all rows, %s and %s over the training rows.%n",
+                number(allTargets.min), number(allTargets.max), number(trainTargets.min), number(trainTargets.max));
+        int[] sizes = {data.features.length, HIDDEN, 1};
+        Scaled leaky = new Scaled(s, all, once, all.apply(s.testX), allTargets);
+        double right = rSquared(network(Scaled.of(s, data.features), sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
+        double leaked = rSquared(network(leaky, sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
+        System.out.printf("   Network (rate %s), test R^2: scaled with the training rows %.4f, once with all rows %.4f.%n",
+                LEARNING_RATE, right, leaked);
+    }
+
+    /** How far all rows' mean of column c lies from the training rows' mean, in training standard deviations. */
+    static double shift(Standardiser all, Standardiser train, int c) {
+        return Math.abs(all.mean[c] - train.mean[c]) / train.std[c];
+    }
+
+    static double largestDifference(double[][] a, double[][] b) {
+        double largest = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int c = 0; c < a[i].length; c++) largest = Math.max(largest, Math.abs(a[i][c] - b[i][c]));
+        }
+        return largest;
+    }
+
+    /** Exercise 2: early stopping, with the stopping epoch chosen on validation rows, never on the test rows. */
+    static void exerciseEarlyStopping(Dataset data, Random rng) {
+        Split s = split(data, rng);
+        long weightSeed = rng.nextLong();
+        int validation = testRows(s.trainY.length), fit = s.trainY.length - validation;
+        System.out.printf("Exercise 2: early stopping. Of the %d training rows, %d train and %d validate (the test rows wait).%n",
+                s.trainY.length, fit, validation);
+        Split inner = new Split(Arrays.copyOf(s.trainX, fit), Arrays.copyOf(s.trainY, fit), s.testX, s.testY);
+        double[][] validationX = Arrays.copyOfRange(s.trainX, fit, s.trainX.length);
+        double[] validationY = Arrays.copyOfRange(s.trainY, fit, s.trainY.length);
+        Scaled d = Scaled.of(inner, data.features);
+        double[][] scaledValidation = d.scaler.apply(validationX);
+        NeuralNetwork net = NeuralNetwork.random(new int[] {data.features.length, HIDDEN, 1}, Activation.SIGMOID, new Random(weightSeed));
+        double[][] targets = d.range.scale(inner.trainY);
+        double best = Double.MAX_VALUE;
+        int bestEpoch = 0;
+        double[] testAtBest = null;
+        for (int epoch = 1; epoch <= EPOCHS; epoch++) {
+            train(net, d.trainX, targets, 1, LEARNING_RATE, 0);
+            double error = meanSquaredError(predict(net, scaledValidation, d.range), validationY);
+            if (error < best) { // the test predictions are only kept, never looked at, until the end
+                best = error;
+                bestEpoch = epoch;
+                testAtBest = predict(net, d.testX, d.range);
+            }
+        }
+        double line = rSquared(leastSquares(d).test, s.testY);
+        System.out.printf("   validation MSE is lowest after epoch %d of %d: %.2f (R^2 %.4f)%n", bestEpoch, EPOCHS, best,
+                1 - best / variance(validationY));
+        System.out.printf("   the network as it was then, on the test rows: R^2 %.4f; after all %d epochs: %.4f%n",
+                rSquared(testAtBest, s.testY), EPOCHS, rSquared(predict(net, d.testX, d.range), s.testY));
+        System.out.printf("   least squares on the same %d rows: test R^2 %.4f%n", fit, line);
+    }
+
+    /** Exercise 3 (the tutorial's exercise 7): bigger networks, at the variant's learning rate. */
+    static void exerciseBiggerNetworks(Dataset data, Random rng) {
+        Scaled d = Scaled.of(split(data, rng), data.features);
+        long weightSeed = rng.nextLong();
+        int f = data.features.length;
+        System.out.printf("Exercise 3: more neurons, learning rate %s, %d epochs, step 2's seed for the weights%n", SMALLER_RATE, EPOCHS);
+        System.out.println("   network      parameters   train R^2   test R^2");
+        for (int[] sizes : new int[][] {{f, HIDDEN, 1}, {f, 2 * HIDDEN, 1}, {f, HIDDEN, HIDDEN, 1}}) {
+            Predictions p = network(d, sizes, weightSeed, SMALLER_RATE, 0);
+            System.out.printf("   %-12s %10d %11.4f %10.4f%n", shape(sizes), parameters(sizes),
+                    rSquared(p.train, d.split.trainY), rSquared(p.test, d.split.testY));
+        }
+        System.out.printf("   least squares                %11.4f %10.4f%n",
+                rSquared(leastSquares(d).train, d.split.trainY), rSquared(leastSquares(d).test, d.split.testY));
+    }
+
+    static String shape(int[] sizes) {
+        StringBuilder s = new StringBuilder();
+        for (int size : sizes) s.append(s.length() == 0 ? "" : "-").append(size);
+        return s.toString();
+    }
+
+    /** Every weight and bias: (inputs + 1) per neuron. */
+    static int parameters(int[] sizes) {
+        int count = 0;
+        for (int l = 1; l < sizes.length; l++) count += (sizes[l - 1] + 1) * sizes[l];
+        return count;
+    }
+
+    // ---------------------------------------------------------------- reading the data
+
+    /** The diabetes data of datasets/: two gzipped files, ten features and the target, row by row. */
+    static Dataset diabetes() {
+        Path dir = courseRoot().resolve("datasets");
+        Table features = readTable(dir.resolve("diabetes_data_raw.csv.gz"));
+        Table target = readTable(dir.resolve("diabetes_target.csv.gz"));
+        if (features.rows.length != target.rows.length) {
+            throw new UserError(features.file + " has " + features.rows.length + " rows but " + target.file + " has "
+                    + target.rows.length + "; they must match row by row");
+        }
+        double[] y = new double[target.rows.length];
+        for (int i = 0; i < y.length; i++) y[i] = target.rows[i][0];
+        return new Dataset("the diabetes data", DIABETES_FEATURES, features.rows, y);
+    }
+
+    static final String[] DIABETES_FEATURES = {"age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"};
+
+    /** Any numeric CSV: every column but the last is a feature, the last is the target. */
+    static Dataset readCsv(Path file) {
+        Table table = readTable(file);
+        int columns = table.rows[0].length;
+        if (columns < 2) throw new UserError(file + " has one column; it needs at least one feature and the target (the last column)");
+        int n = table.rows.length;
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = Arrays.copyOf(table.rows[i], columns - 1);
+            y[i] = table.rows[i][columns - 1];
+        }
+        String[] names = new String[columns - 1];
+        for (int c = 0; c < names.length; c++) names[c] = table.header != null ? table.header[c] : "column " + (c + 1);
+        return new Dataset(file.getFileName().toString(), names, x, y);
+    }
+
+    /** Enough rows for the split: 2 to test on, and more training rows than least squares has unknowns. */
+    static void checkRows(Dataset data) {
+        int needed = minimumRows(data.features.length);
+        if (data.y.length < needed) {
+            throw new UserError(data.name + " has " + data.y.length + " data rows; an 80/20 split with "
+                    + data.features.length + " features needs at least " + needed);
+        }
+    }
+
+    static int minimumRows(int features) {
+        int n = 2;
+        while (testRows(n) < 2 || n - testRows(n) < features + 2) n++;
+        return n;
+    }
+
+    /** A file of numbers, one row a line, split at commas or else at spaces; an optional header line. */
+    record Table(String file, String[] header, double[][] rows) {}
+
+    static Table readTable(Path path) {
+        List<String> lines = readLines(path);
+        String file = path.toString();
+        String[] header = null;
+        List<double[]> rows = new ArrayList<>();
+        int width = -1, widthLine = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) continue;
+            String[] cells = line.contains(",") ? line.split(",", -1) : line.trim().split("\\s+");
+            if (width < 0 && noNumbers(cells)) { // a first line without a single number names the columns
+                header = cells;
+                for (int c = 0; c < cells.length; c++) header[c] = cells[c].trim();
+            } else {
+                rows.add(numbers(cells, file, i + 1));
+            }
+            if (width < 0) {
+                width = cells.length;
+                widthLine = i + 1;
+            } else if (cells.length != width) {
+                throw new UserError(file + ", line " + (i + 1) + ": " + cells.length + " values, but line " + widthLine
+                        + " has " + width + "; every row needs the same number of columns");
+            }
+        }
+        if (rows.isEmpty()) throw new UserError(file + " holds no rows of numbers");
+        return new Table(file, header, rows.toArray(new double[0][]));
+    }
+
+    static boolean noNumbers(String[] cells) {
+        for (String cell : cells) {
+            try {
+                Double.parseDouble(cell.trim());
+                return false;
+            } catch (NumberFormatException e) {
+                // a name, as a header has
+            }
+        }
+        return true;
+    }
+
+    static double[] numbers(String[] cells, String file, int line) {
+        double[] row = new double[cells.length];
+        for (int c = 0; c < cells.length; c++) {
+            String cell = cells[c].trim();
+            try {
+                row[c] = Double.parseDouble(cell);
+            } catch (NumberFormatException e) {
+                row[c] = Double.NaN;
+            }
+            if (!Double.isFinite(row[c])) {
+                throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": '" + cell + "' is not a number");
+            }
+        }
+        return row;
+    }
+
+    /** The file's lines, unzipped on the way if its name ends in .gz. */
+    static List<String> readLines(Path path) {
+        try (InputStream raw = Files.newInputStream(path);
+                InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            return reader.lines().toList();
+        } catch (NoSuchFileException e) {
+            throw new UserError(path.toAbsolutePath() + " not found; check the name (the course's own data are in datasets/)");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new UserError("could not read " + path + ": " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- flags and errors
+
+    static final String USAGE =
+            "usage: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3] [--readme-figures]";
+
+    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
+    static class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
+        }
+    }
+
+    record Options(long seed, int exercise, Path data, int rows, boolean readmeFigures) {
+        static Options parse(String[] args) {
+            long seed = 42;
+            int exercise = 0, rows = Integer.MAX_VALUE; // all of them
+            Path data = null;
+            boolean readmeFigures = false;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--seed" -> seed = number(args, ++i, "--seed");
+                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
+                    case "--rows" -> rows = (int) Math.min(number(args, ++i, "--rows"), Integer.MAX_VALUE);
+                    case "--data" -> {
+                        if (++i >= args.length) throw new UserError("--data needs a file name; " + USAGE);
+                        data = Path.of(args[i]);
+                    }
+                    case "--readme-figures" -> readmeFigures = true;
+                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
+                }
+            }
+            if (rows < 1) throw new UserError("--rows needs a positive number; " + USAGE);
+            return new Options(seed, exercise, data, rows, readmeFigures);
+        }
+
+        static long number(String[] args, int i, String flag) {
+            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+            try {
+                return Long.parseLong(args[i]);
+            } catch (NumberFormatException e) {
+                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- output files
+
+    /** The course's top folder: the nearest folder, from here upwards, that holds datasets/. */
+    static Path courseRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("datasets"))) return p;
+        }
+        return here;
+    }
+
+    static Path outDir() {
+        return courseRoot().resolve("out");
+    }
+
+    /** This lesson's folder, where --readme-figures puts the picture its README shows. */
+    static Path lessonDir() {
+        return courseRoot().resolve("lessons").resolve("06");
+    }
+
+    /** Writes the chart, or says in one line why it could not. */
+    static void save(Chart chart, Path png) {
+        try {
+            chart.save(png);
+        } catch (IOException e) {
+            throw new UserError("could not write " + png + ": " + e.getMessage());
+        }
+    }
+
+    /** A chart of points and lines drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    static class Chart {
+        static final int WIDTH = 640, HEIGHT = 620, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+
+        static {
+            System.setProperty("java.awt.headless", "true"); // draw without a screen
+        }
+
+        record Series(String name, double[] x, double[] y, Color colour, boolean dots) {}
+
+        final String title, xLabel, yLabel;
+        final List<Series> series = new ArrayList<>();
+        Double min, max;
+
+        Chart(String title, String xLabel, String yLabel) {
+            this.title = title;
+            this.xLabel = xLabel;
+            this.yLabel = yLabel;
+        }
+
+        /** A dashed line through the given points. */
+        void line(String name, double[] x, double[] y, Color colour) {
+            series.add(new Series(name, x, y, colour, false));
+        }
+
+        /** One dot per point. */
+        void scatter(String name, double[] x, double[] y, Color colour) {
+            series.add(new Series(name, x, y, colour, true));
+        }
+
+        /** Gives both axes the same range, so that y = x runs corner to corner. */
+        void range(double min, double max) {
+            double pad = 0.03 * (max - min);
+            this.min = min - pad;
+            this.max = max + pad;
+        }
+
+        BufferedImage draw() {
+            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
+            for (Series s : series) {
+                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
+                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
+            }
+            if (min != null) { x0 = y0 = min; x1 = y1 = max; }
+            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
+            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP);
+
+            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = image.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            FontMetrics fm = g.getFontMetrics();
+
+            // grid lines and tick labels
+            for (double t : xAxis.ticks()) {
+                int px = xAxis.pixel(t);
+                g.setColor(new Color(230, 230, 230));
+                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
+                g.setColor(Color.DARK_GRAY);
+                String label = xAxis.format(t);
+                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            }
+            for (double t : yAxis.ticks()) {
+                int py = yAxis.pixel(t);
+                g.setColor(new Color(230, 230, 230));
+                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
+                g.setColor(Color.DARK_GRAY);
+                String label = yAxis.format(t);
+                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            }
+            g.setColor(Color.BLACK);
+            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+
+            // the data, clipped to the plot area
+            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+            for (Series s : series) {
+                if (s.dots) {
+                    for (int i = 0; i < s.x.length; i++) drawDot(g, xAxis.position(s.x[i]), yAxis.position(s.y[i]), s.colour);
+                } else {
+                    g.setColor(s.colour);
+                    g.setStroke(DASHED);
+                    for (int i = 1; i < s.x.length; i++) {
+                        g.draw(new Line2D.Double(xAxis.position(s.x[i - 1]), yAxis.position(s.y[i - 1]),
+                                xAxis.position(s.x[i]), yAxis.position(s.y[i])));
+                    }
+                }
+            }
+            g.setClip(null);
+
+            // title, axis labels, legend
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+            fm = g.getFontMetrics();
+            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
+            Graphics2D rotated = (Graphics2D) g.create();
+            rotated.rotate(-Math.PI / 2);
+            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
+            rotated.dispose();
+            drawLegend(g, xAxis, yAxis);
+            g.dispose();
+            return image;
+        }
+
+        static final BasicStroke DASHED = new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0);
+
+        /** A filled, see-through circle with a solid rim, so that piles of points stay readable. */
+        static void drawDot(Graphics2D g, double x, double y, Color colour) {
+            Ellipse2D.Double dot = new Ellipse2D.Double(x - 4, y - 4, 8, 8);
+            g.setColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 90));
+            g.fill(dot);
+            g.setColor(colour);
+            g.setStroke(new BasicStroke(1.2f));
+            g.draw(dot);
+        }
+
+        /** The legend, in the top corner where it hides fewer data points. */
+        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            FontMetrics fm = g.getFontMetrics();
+            int width = 0;
+            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
+            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
+            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
+            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
+                    ? left : right;
+            g.setStroke(new BasicStroke(1));
+            g.setColor(Color.WHITE);
+            g.fillRect(x, y, boxWidth, boxHeight);
+            g.setColor(Color.GRAY);
+            g.drawRect(x, y, boxWidth, boxHeight);
+            for (int s = 0; s < series.size(); s++) {
+                Series one = series.get(s);
+                int rowY = y + 14 + s * rowHeight;
+                if (one.dots) {
+                    drawDot(g, x + 19, rowY, one.colour);
+                } else {
+                    g.setColor(one.colour);
+                    g.setStroke(DASHED);
+                    g.drawLine(x + 8, rowY, x + 30, rowY);
+                }
+                g.setColor(Color.BLACK);
+                g.drawString(one.name, x + 38, rowY + fm.getAscent() / 2 - 1);
+            }
+        }
+
+        /** How many data points would fall inside a box at (x, y). */
+        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
+            int count = 0;
+            for (Series s : series) {
+                for (int i = 0; i < s.x.length; i++) {
+                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
+                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                }
+            }
+            return count;
+        }
+
+        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
+        void save(Path png) throws IOException {
+            Path dir = png.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".chart", ".png");
+            try {
+                ImageIO.write(draw(), "png", tmp.toFile());
+                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
+    record Axis(double min, double max, int fromPixel, int toPixel) {
+        Axis {
+            if (max - min < 1e-12) { min -= 1; max += 1; }
+        }
+
+        double position(double v) {
+            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
+        }
+
+        int pixel(double v) {
+            return (int) Math.round(position(v));
+        }
+
+        double step() {
+            double rough = (max - min) / 6;
+            double power = Math.pow(10, Math.floor(Math.log10(rough)));
+            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
+            return 10 * power;
+        }
+
+        List<Double> ticks() {
+            double step = step();
+            List<Double> ticks = new ArrayList<>();
+            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
+                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
+            }
+            return ticks;
+        }
+
+        String format(double v) {
+            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
+            return String.format("%." + decimals + "f", v);
+        }
+    }
+}
