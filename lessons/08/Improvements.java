@@ -574,9 +574,10 @@ public class Improvements {
             System.out.printf("   %-11s %-18s %8.3g  %8.3g  %8.3g  %8.3g%n", f.label, init.label,
                     spread[0], spread[1], spread[4], spread[9]);
         }
-        System.out.println("   Too wide a start and tanh saturates at +-1 (its slope, and so its gradient, near 0), or");
-        System.out.println("   ReLU outputs grow tenfold per layer; too narrow and they fade. LeCun and Glorot keep tanh");
-        System.out.println("   steady, He keeps ReLU steady: its 2 makes up for ReLU zeroing half of every sum.");
+        System.out.println("   Too wide a start and tanh sits at +-1, where its slope (and every gradient through it) is");
+        System.out.println("   near 0, while ReLU outputs grow about fourfold per layer. Too narrow and the signal fades:");
+        System.out.println("   LeCun's 1/n_in halves ReLU's variance at every layer. He's 2/n_in makes up for ReLU zeroing");
+        System.out.println("   half of every sum and holds it steady; Glorot and LeCun let tanh fade only slowly.");
     }
 
     /** The standard deviation of every layer's outputs, over all the inputs and all the neurons. */
@@ -766,7 +767,7 @@ public class Improvements {
                 new Recipe("clipping at 0.01", Init.UNIFORM, plain.withClip(0.01)),
                 new Recipe("clipping at 0.001", Init.UNIFORM, plain.withClip(0.001))), seed);
         System.out.println("   Clipping changes only the gradients above its limit. Standardised inputs and sigmoid");
-        System.out.println("   slopes of at most 0.25 keep every gradient here far below 1, so clipping at 1 never acts.");
+        System.out.println("   slopes of at most 0.25 keep plain training's gradients far below 1: clipping at 1 never acts.");
     }
 
     /** The largest gradient of any weight or bias, over one backward pass per example. */
