@@ -93,11 +93,12 @@ public class Improvements {
          * learningRate * g, and move the parameter by v. Momentum 0 and no clip is lesson 04's step.
          */
         void update(Training training) {
+            double momentum = training.momentum(), rate = training.learningRate();
             for (int i = 0; i < weights.length; i++) {
-                weightVelocities[i] = training.momentum() * weightVelocities[i] - training.learningRate() * training.clip(weightGradients[i]);
+                weightVelocities[i] = momentum * weightVelocities[i] - rate * training.clip(weightGradients[i]);
                 weights[i] += weightVelocities[i];
             }
-            biasVelocity = training.momentum() * biasVelocity - training.learningRate() * training.clip(biasGradient);
+            biasVelocity = momentum * biasVelocity - rate * training.clip(biasGradient);
             bias += biasVelocity;
         }
     }
@@ -397,8 +398,8 @@ public class Improvements {
 
     // ---------------------------------------------------------------- the data: Iris, as in lesson 07
 
-    /** Standardised training and test rows, one-hot training targets, and the test labels. */
-    record Iris(double[][] trainX, double[][] trainTargets, int[] trainLabels, double[][] testX, int[] testLabels) {
+    /** Standardised training and test rows, the one-hot training targets, and the test labels. */
+    record Iris(double[][] trainX, double[][] trainTargets, double[][] testX, int[] testLabels) {
         static final int TEST_ROWS = 30;
 
         /**
@@ -418,7 +419,7 @@ public class Improvements {
             for (int j = 0; j < std.length; j++) std[j] = Math.sqrt(std[j]);
             double[][] trainTargets = new double[train.length][3];
             for (int s = 0; s < train.length; s++) trainTargets[s][labels[train[s]]] = 1;
-            return new Iris(standardise(features, train, mean, std), trainTargets, pick(labels, train),
+            return new Iris(standardise(features, train, mean, std), trainTargets,
                     standardise(features, test, mean, std), pick(labels, test));
         }
 
@@ -565,13 +566,11 @@ public class Improvements {
         for (double[] x : inputs) for (int i = 0; i < WIDTH; i++) x[i] = rng.nextGaussian();
         int[] sizes = new int[DEPTH + 1];
         Arrays.fill(sizes, WIDTH);
-        Object[][] pairs = {{Activation.TANH, Init.UNIFORM}, {Activation.TANH, Init.GLOROT}, {Activation.TANH, Init.LECUN},
-            {Activation.RELU, Init.UNIFORM}, {Activation.RELU, Init.LECUN}, {Activation.RELU, Init.HE}};
-        for (Object[] pair : pairs) {
-            Activation f = (Activation) pair[0];
-            Init init = (Init) pair[1];
-            double[] spread = layerSpreads(NeuralNetwork.random(sizes, f, init, rng), inputs);
-            System.out.printf("   %-11s %-18s %8.3g  %8.3g  %8.3g  %8.3g%n", f.label, init.label,
+        Activation[] activations = {Activation.TANH, Activation.TANH, Activation.TANH, Activation.RELU, Activation.RELU, Activation.RELU};
+        Init[] inits = {Init.UNIFORM, Init.GLOROT, Init.LECUN, Init.UNIFORM, Init.LECUN, Init.HE};
+        for (int k = 0; k < inits.length; k++) {
+            double[] spread = layerSpreads(NeuralNetwork.random(sizes, activations[k], inits[k], rng), inputs);
+            System.out.printf("   %-11s %-18s %8.3g  %8.3g  %8.3g  %8.3g%n", activations[k].label, inits[k].label,
                     spread[0], spread[1], spread[4], spread[9]);
         }
         System.out.println("   Too wide a start and tanh sits at +-1, where its slope (and every gradient through it) is");
