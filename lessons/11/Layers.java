@@ -22,26 +22,26 @@ import javax.imageio.ImageIO;
  * Lesson 11: a network built from layers.
  *
  * Each layer knows two things only: how to turn its input X into its output Y (forward), and how
- * to turn ∂E/∂Y, the error's gradient at its output, into ∂E/∂X at its input (backward), updating
- * its own parameters on the way. The network just passes X forward and ∂E/∂Y back down the list.
+ * to turn dE/dY, the error's gradient at its output, into dE/dX at its input (backward), updating
+ * its own parameters on the way. The network just passes X forward and dE/dY back down the list.
  * Every matrix holds one sample per row: the batch dimension comes first.
  *
  * Run: java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N] [--readme-figures]
  */
 public class Layers {
 
-    /** Forward: X -> Y. Backward: ∂E/∂Y -> ∂E/∂X, updating the layer's own parameters, if any. */
+    /** Forward: X -> Y. Backward: dE/dY -> dE/dX, updating the layer's own parameters, if any. */
     interface Layer {
         Matrix forward(Matrix input);
 
         Matrix backward(Matrix outputGradient, double learningRate);
     }
 
-    /** Fully connected: Y = X·W + B, with W of size inputs x outputs and B one row of biases. */
+    /** Fully connected: Y = X*W + B, with W of size inputs x outputs and B one row of biases. */
     static class Dense implements Layer {
         final Matrix weights, bias;
         Matrix input;                        // kept by forward for backward
-        Matrix weightGradient, biasGradient; // ∂E/∂W and ∂E/∂B of the last backward
+        Matrix weightGradient, biasGradient; // dE/dW and dE/dB of the last backward
 
         Dense(Matrix weights, Matrix bias) {
             if (bias.rows() != 1 || bias.cols() != weights.cols()) {
@@ -67,9 +67,9 @@ public class Layers {
         }
 
         public Matrix backward(Matrix outputGradient, double learningRate) {
-            Matrix inputGradient = outputGradient.times(weights.transpose()); // ∂E/∂X = ∂E/∂Y·Wᵀ, with W before the step
-            weightGradient = input.transpose().times(outputGradient);        // ∂E/∂W = Xᵀ·∂E/∂Y
-            biasGradient = outputGradient.columnSums();                      // ∂E/∂B = ∂E/∂Y summed over the batch
+            Matrix inputGradient = outputGradient.times(weights.transpose()); // dE/dX = dE/dY * W^T, with W before the step
+            weightGradient = input.transpose().times(outputGradient);        // dE/dW = X^T * dE/dY
+            biasGradient = outputGradient.columnSums();                      // dE/dB = dE/dY summed over the batch
             weights.step(weightGradient, learningRate);
             bias.step(biasGradient, learningRate);
             return inputGradient;
@@ -91,7 +91,7 @@ public class Layers {
         }
 
         public Matrix backward(Matrix outputGradient, double learningRate) {
-            return outputGradient.hadamard(input.map(f::prime)); // ∂E/∂X = ∂E/∂Y ⊙ f′(X)
+            return outputGradient.hadamard(input.map(f::prime)); // dE/dX = dE/dY * f'(X), element by element
         }
     }
 
@@ -121,14 +121,14 @@ public class Layers {
         abstract double prime(double x);
     }
 
-    /** A loss turns the network's output and the target into one number E, and gives ∂E/∂Y to start backward. */
+    /** A loss turns the network's output and the target into one number E, and gives dE/dY to start backward. */
     interface Loss {
         double loss(Matrix predicted, Matrix target);
 
         Matrix gradient(Matrix predicted, Matrix target);
     }
 
-    /** E = (1/n) Σ (ŷ − y)² and ∂E/∂ŷ = 2(ŷ − y)/n, where n counts every number in the batch (samples x outputs). */
+    /** E = (1/n) sum (y_hat - y)^2 and dE/dy_hat = 2(y_hat - y)/n, where n counts every number in the batch (samples x outputs). */
     static class MeanSquaredError implements Loss {
         public double loss(Matrix predicted, Matrix target) {
             Matrix difference = predicted.minus(target);
@@ -158,7 +158,7 @@ public class Layers {
             return x;
         }
 
-        /** Passes ∂E/∂Y from the loss back through every layer (each one takes its step); returns ∂E/∂X of the input. */
+        /** Passes dE/dY from the loss back through every layer (each one takes its step); returns dE/dX of the input. */
         Matrix backward(Matrix output, Matrix target, double learningRate) {
             Matrix gradient = loss.gradient(output, target);
             for (int i = layers.size() - 1; i >= 0; i--) gradient = layers.get(i).backward(gradient, learningRate);
@@ -192,8 +192,8 @@ public class Layers {
     }
 
     /**
-     * Checks every ∂E/∂W, ∂E/∂B and ∂E/∂X that backward computes against the central difference
-     * (E(p + h) − E(p − h)) / 2h, and returns the largest relative error. Leaves the network as it was.
+     * Checks every dE/dW, dE/dB and dE/dX that backward computes against the central difference
+     * (E(p + h) - E(p - h)) / 2h, and returns the largest relative error. Leaves the network as it was.
      */
     static double gradientCheck(Network net, Matrix x, Matrix y) {
         Matrix inputGradient = net.backward(net.predict(x), y, 0); // learning rate 0: gradients, no step
@@ -218,7 +218,7 @@ public class Layers {
             double down = net.loss.loss(net.predict(x), y);
             p.data()[i] = saved;
             double numeric = (up - down) / (2 * h);
-            // |a − n| / (|a| + |n|); the floor keeps gradients that are both ~0 from dividing noise by noise
+            // |a - n| / (|a| + |n|); the floor keeps gradients that are both ~0 from dividing noise by noise
             worst = Math.max(worst, Math.abs(analytic.data()[i] - numeric)
                     / Math.max(Math.abs(analytic.data()[i]) + Math.abs(numeric), 1e-7));
         }
@@ -324,7 +324,7 @@ public class Layers {
             return m;
         }
 
-        /** Element-wise product, written ⊙. */
+        /** Element-wise product: entry i of this times entry i of other. */
         Matrix hadamard(Matrix other) {
             requireSameShape(other);
             Matrix m = new Matrix(rows, cols);
@@ -332,7 +332,7 @@ public class Layers {
             return m;
         }
 
-        /** One gradient-descent step in place: this −= learningRate · gradient. */
+        /** One gradient-descent step in place: this -= learningRate * gradient. */
         void step(Matrix gradient, double learningRate) {
             requireSameShape(gradient);
             for (int i = 0; i < size(); i++) data[i] -= learningRate * gradient.data[i];
@@ -369,7 +369,7 @@ public class Layers {
         }
     }
 
-    /** The tutorial's XOR network: Dense(2→3), f, Dense(3→1), f, trained with MSE. */
+    /** The tutorial's XOR network: Dense(2->3), f, Dense(3->1), f, trained with MSE. */
     static Network xorNetwork(Function f, Random rng) {
         Network net = new Network();
         net.add(new Dense(2, 3, rng));
@@ -383,11 +383,11 @@ public class Layers {
     static void lesson(Options options) {
         System.out.println("Lesson 11: a network as a list of layers, each with forward and backward");
 
-        System.out.println("\n1. The network: Dense(2→3), tanh, Dense(3→1), tanh, and the loss MSE");
+        System.out.println("\n1. The network: Dense(2->3), tanh, Dense(3->1), tanh, and the loss MSE");
         Network net = xorNetwork(Function.TANH, new Random(options.seed));
         System.out.printf("   max relative error of backward against finite differences: %.1e%n",
                 gradientCheck(net, XOR_INPUTS, XOR_TARGETS));
-        System.out.println("   (every ∂E/∂W, ∂E/∂B and ∂E/∂X of the four XOR samples, taken as one batch)");
+        System.out.println("   (every dE/dW, dE/dB and dE/dX of the four XOR samples, taken as one batch)");
 
         System.out.println("\n2. Training on XOR: 1000 epochs, learning rate 0.1, one sample at a time");
         int epochs = 1000;
@@ -402,7 +402,7 @@ public class Layers {
         }
 
         Chart chart = new Chart("XOR: mean error per epoch", "epoch", "mean squared error");
-        chart.add("Dense(2→3), tanh, Dense(3→1), tanh", epochNumbers(epochs), errors, false);
+        chart.add("Dense(2->3), tanh, Dense(3->1), tanh", epochNumbers(epochs), errors, false);
         Path png = outDir().resolve("11-xor-error.png");
         save(chart, png);
         System.out.println("\nplot: " + png);
@@ -434,8 +434,8 @@ public class Layers {
 
     /**
      * Exercise 1: a new kind of layer, added without touching anything above. Softmax turns a row
-     * of scores into probabilities, y_j = e^x_j / Σ_k e^x_k. Each output depends on every input,
-     * so backward is not element-wise: ∂E/∂x_j = y_j (∂E/∂y_j − Σ_k ∂E/∂y_k y_k).
+     * of scores into probabilities, y_j = e^x_j / sum_k e^x_k. Each output depends on every input,
+     * so backward is not element-wise: dE/dx_j = y_j (dE/dy_j - sum_k dE/dy_k y_k).
      */
     static class Softmax implements Layer {
         Matrix output;
@@ -490,7 +490,7 @@ public class Layers {
                     XOR_INPUTS.get(i, 0), XOR_INPUTS.get(i, 1), p.get(i, 0), p.get(i, 1), XOR_TARGETS.get(i, 0));
         }
         System.out.println("   Network, Dense, Activation and the loss did not change: Softmax only had to");
-        System.out.println("   keep the promise of the Layer interface, ∂E/∂Y in, ∂E/∂X out.");
+        System.out.println("   keep the promise of the Layer interface, dE/dY in, dE/dX out.");
     }
 
     /** Exercise 2: swap the activation layers. With activations as layers it is a one-word change. */

@@ -49,7 +49,7 @@ class LayersTest {
         net.layers.set(1, new Layers.Activation(Layers.Function.TANH) {
             @Override
             public Layers.Matrix backward(Layers.Matrix outputGradient, double learningRate) {
-                return outputGradient; // forgets the f′(X) factor
+                return outputGradient; // forgets the f'(X) factor
             }
         });
         assertTrue(Layers.gradientCheck(net, X, Y) > 1e-3);
@@ -75,10 +75,10 @@ class LayersTest {
         assertArrayEquals(new double[] {4.5, 5.5, 2.5, 3.5}, dense.forward(x).data(), 1e-12);
         Layers.Matrix dY = Layers.Matrix.of(new double[] {1, 0}, new double[] {0, 1});
         Layers.Matrix dX = dense.backward(dY, 1.0);
-        assertArrayEquals(new double[] {1, 3, 2, 4}, dX.data(), 1e-12);          // dY·Wᵀ with the old W
-        assertArrayEquals(new double[] {1, 2, 1, 0}, dense.weightGradient.data(), 1e-12); // Xᵀ·dY
+        assertArrayEquals(new double[] {1, 3, 2, 4}, dX.data(), 1e-12);          // dY*W^T with the old W
+        assertArrayEquals(new double[] {1, 2, 1, 0}, dense.weightGradient.data(), 1e-12); // X^T*dY
         assertArrayEquals(new double[] {1, 1}, dense.biasGradient.data(), 1e-12);         // summed over the batch
-        assertArrayEquals(new double[] {0, 0, 2, 4}, dense.weights.data(), 1e-12);        // W − 1·∂E/∂W
+        assertArrayEquals(new double[] {0, 0, 2, 4}, dense.weights.data(), 1e-12);        // W - 1*dE/dW
         assertArrayEquals(new double[] {-0.5, -1.5}, dense.bias.data(), 1e-12);
     }
 
