@@ -1,0 +1,391 @@
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MnistTest {
+    static Mnist.Dataset train, test;
+
+    @BeforeAll
+    static void loadTheCoursesMnist() {
+        Path dir = Mnist.courseRoot().resolve("datasets").resolve("mnist");
+        train = Mnist.load(dir, "train", 8000);
+        test = Mnist.load(dir, "t10k", Integer.MAX_VALUE);
+    }
+
+    // ------------------------------------------------------------ IDX files written by the test
+
+    /** An IDX file: magic number, dimensions (big-endian ints), then the bytes; gzipped if asked. */
+    static void writeIdx(Path file, int magic, int[] dims, byte[] data, boolean gzip) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(4 + 4 * dims.length).putInt(magic);
+        for (int d : dims) header.putInt(d);
+        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+            out.write(header.array());
+            out.write(data);
+        }
+    }
+
+    /** count random 28x28 images with labels 0-9, as split-images-idx3-ubyte and split-labels-idx1-ubyte. */
+    static void writeSplit(Path dir, String split, int count, boolean gzip, Random rng) throws IOException {
+        byte[] pixels = new byte[count * 784], labels = new byte[count];
+        rng.nextBytes(pixels);
+        for (int i = 0; i < count; i++) labels[i] = (byte) rng.nextInt(10);
+        String ending = gzip ? ".gz" : "";
+        writeIdx(dir.resolve(split + "-images-idx3-ubyte" + ending), 0x803, new int[] {count, 28, 28}, pixels, gzip);
+        writeIdx(dir.resolve(split + "-labels-idx1-ubyte" + ending), 0x801, new int[] {count}, labels, gzip);
+    }
+
+    @Test
+    void idxReaderRoundTripsPlainAndGzippedFiles(@TempDir Path dir) throws IOException {
+        for (boolean gzip : new boolean[] {false, true}) {
+            Path sub = Files.createDirectory(dir.resolve("gzip-" + gzip));
+            byte[] pixels = new byte[3 * 784];
+            new Random(5).nextBytes(pixels);
+            byte[] labels = {7, 0, 9};
+            String ending = gzip ? ".gz" : "";
+            writeIdx(sub.resolve("train-images-idx3-ubyte" + ending), 0x803, new int[] {3, 28, 28}, pixels, gzip);
+            writeIdx(sub.resolve("train-labels-idx1-ubyte" + ending), 0x801, new int[] {3}, labels, gzip);
+            Mnist.Dataset data = Mnist.load(sub, "train", 10);
+            assertArrayEquals(new int[] {7, 0, 9}, data.labels());
+            for (int i = 0; i < pixels.length; i++) {
+                assertEquals((pixels[i] & 0xFF) / 255.0, data.images().data()[i], 0.0, "pixel " + i);
+            }
+            assertEquals(2, Mnist.load(sub, "train", 2).size()); // limit keeps the first images
+        }
+    }
+
+    @Test
+    void courseDataHasTheDocumentedSizes() {
+        assertEquals(8000, train.size());
+        assertEquals(2000, test.size());
+        assertEquals(784, train.images().cols());
+        int[] counts = new int[10];
+        for (int label : test.labels()) counts[label]++;
+        assertArrayEquals(new int[] {196, 210, 188, 213, 209, 185, 200, 197, 203, 199}, counts); // datasets/README.md
+    }
+
+    /** Writes both splits into dir, lets damage spoil one file, and runs the lesson on it. */
+    interface Damage {
+        void apply(Path dir) throws IOException;
+    }
+
+    static LessonRun runOnDamaged(Path dir, Damage damage) throws IOException {
+        writeSplit(dir, "train", 20, true, new Random(1));
+        writeSplit(dir, "t10k", 10, false, new Random(2));
+        damage.apply(dir);
+        return LessonRun.of("Mnist", "--data-dir", dir.toString());
+    }
+
+    static void assertCleanError(LessonRun run, String... words) {
+        assertTrue(run.isCleanUserError(), "exit " + run.exitCode() + ": " + run.err());
+        for (String word : words) assertTrue(run.err().contains(word), "'" + word + "' missing from: " + run.err());
+    }
+
+    @Test
+    void wrongMagicNumberIsAOneLineError(@TempDir Path dir) throws IOException {
+        LessonRun run = runOnDamaged(dir, d -> writeIdx(d.resolve("t10k-images-idx3-ubyte"), 0x801,
+                new int[] {10, 28, 28}, new byte[10 * 784], false));
+        assertCleanError(run, "t10k-images-idx3-ubyte", "magic number 0x00000801", "0x00000803");
+    }
+
+    @Test
+    void truncatedFilesAreOneLineErrors(@TempDir Path dir) throws IOException {
+        Path plain = Files.createDirectory(dir.resolve("plain"));
+        LessonRun cut = runOnDamaged(plain, d -> {
+            Path f = d.resolve("t10k-images-idx3-ubyte");
+            byte[] bytes = Files.readAllBytes(f);
+            Files.write(f, Arrays.copyOf(bytes, bytes.length - 100));
+        });
+        assertCleanError(cut, "t10k-images-idx3-ubyte", "truncated", "7840", "7740");
+
+        Path gzip = Files.createDirectory(dir.resolve("gzip"));
+        LessonRun cutGzip = runOnDamaged(gzip, d -> {
+            Path f = d.resolve("train-images-idx3-ubyte.gz");
+            byte[] bytes = Files.readAllBytes(f);
+            Files.write(f, Arrays.copyOf(bytes, bytes.length / 2));
+        });
+        assertCleanError(cutGzip, "train-images-idx3-ubyte.gz", "truncated");
+    }
+
+    @Test
+    void imagesAndLabelsOfDifferentCountsAreAOneLineError(@TempDir Path dir) throws IOException {
+        LessonRun run = runOnDamaged(dir, d -> writeIdx(d.resolve("t10k-labels-idx1-ubyte"), 0x801,
+                new int[] {9}, new byte[9], false));
+        assertCleanError(run, "10 images", "9 labels");
+    }
+
+    @Test
+    void labelOutsideZeroToNineIsAOneLineError(@TempDir Path dir) throws IOException {
+        byte[] labels = new byte[10];
+        labels[4] = 12;
+        LessonRun run = runOnDamaged(dir, d -> writeIdx(d.resolve("t10k-labels-idx1-ubyte"), 0x801,
+                new int[] {10}, labels, false));
+        assertCleanError(run, "label 12", "image 4", "0-9");
+    }
+
+    @Test
+    void dataDirWithoutTheFilesNamesTheMissingOne(@TempDir Path dir) throws IOException {
+        LessonRun run = runOnDamaged(dir, d -> Files.delete(d.resolve("train-labels-idx1-ubyte.gz")));
+        assertCleanError(run, "train-labels-idx1-ubyte", "--data-dir", "t10k-images-idx3-ubyte");
+        assertCleanError(LessonRun.of("Mnist", "--data-dir", dir.resolve("nowhere").toString()), "not a folder");
+    }
+
+    @Test
+    void badFlagsAreOneLineUserErrors() {
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"},
+                {"--train", "0"}, {"--data-dir"}}) {
+            LessonRun run = LessonRun.of("Mnist", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
+        }
+    }
+
+    // ------------------------------------------------------------ the network
+
+    static Mnist.Matrix gaussian(int rows, int cols, Random rng) {
+        Mnist.Matrix m = new Mnist.Matrix(rows, cols);
+        for (int i = 0; i < m.size(); i++) m.data()[i] = rng.nextGaussian();
+        return m;
+    }
+
+    /** |a - n| / (|a| + |n|), with a floor so that two gradients that are both ~0 count as equal. */
+    static double relativeError(double analytic, double numeric) {
+        return Math.abs(analytic - numeric) / Math.max(Math.abs(analytic) + Math.abs(numeric), 1e-7);
+    }
+
+    static double numericSlope(Mnist.Network net, Mnist.Matrix x, Mnist.Matrix y, double[] values, int i) {
+        double h = 1e-5, saved = values[i];
+        values[i] = saved + h;
+        double up = net.loss.loss(net.predict(x), y);
+        values[i] = saved - h;
+        double down = net.loss.loss(net.predict(x), y);
+        values[i] = saved;
+        return (up - down) / (2 * h);
+    }
+
+    /**
+     * The fused update W -= rate * X^T * dE/dY never builds dE/dW, so the test reads it off the step:
+     * with rate 1, dE/dW = W before - W after. Compared with central differences of the loss.
+     */
+    @Test
+    void stepsFollowTheGradientForRandomStacks() {
+        Random rng = new Random(11);
+        for (int trial = 0; trial < 30; trial++) {
+            int batch = 1 + rng.nextInt(5), inputs = 1 + rng.nextInt(6), depth = 1 + rng.nextInt(3);
+            Mnist.Network net = new Mnist.Network();
+            int width = inputs;
+            for (int d = 0; d < depth; d++) {
+                int next = 1 + rng.nextInt(6);
+                net.add(new Mnist.Dense(Mnist.Matrix.uniform(width, next, 1, rng), Mnist.Matrix.uniform(1, next, 1, rng)));
+                if (d < depth - 1 || trial % 2 == 0) net.add(new Mnist.Tanh());
+                width = next;
+            }
+            net.use(trial % 2 == 0 ? new Mnist.MeanSquaredError() : new Mnist.SoftmaxCrossEntropy());
+            Mnist.Matrix x = gaussian(batch, inputs, rng), y = new Mnist.Matrix(batch, width);
+            for (int r = 0; r < batch; r++) y.data()[r * width + rng.nextInt(width)] = 1; // one-hot targets
+
+            double worst = 0;
+            for (Mnist.Layer layer : net.layers) {
+                if (!(layer instanceof Mnist.Dense dense)) continue;
+                for (double[] values : new double[][] {dense.weights.data(), dense.bias.data()}) {
+                    double[] numeric = new double[values.length];
+                    for (int i = 0; i < values.length; i++) numeric[i] = numericSlope(net, x, y, values, i);
+                    double[][] before = snapshot(net);
+                    net.backward(net.predict(x), y, 1.0);
+                    double[] after = values.clone();
+                    restore(net, before);
+                    for (int i = 0; i < values.length; i++) worst = Math.max(worst, relativeError(values[i] - after[i], numeric[i]));
+                }
+            }
+            assertTrue(worst < 1e-6, "trial " + trial + ": max relative error " + worst);
+        }
+    }
+
+    static double[][] snapshot(Mnist.Network net) {
+        return net.layers.stream().filter(l -> l instanceof Mnist.Dense).flatMap(l -> {
+            Mnist.Dense d = (Mnist.Dense) l;
+            return java.util.stream.Stream.of(d.weights.data().clone(), d.bias.data().clone());
+        }).toArray(double[][]::new);
+    }
+
+    static void restore(Mnist.Network net, double[][] saved) {
+        int i = 0;
+        for (Mnist.Layer l : net.layers) {
+            if (l instanceof Mnist.Dense d) {
+                System.arraycopy(saved[i++], 0, d.weights.data(), 0, d.weights.size());
+                System.arraycopy(saved[i++], 0, d.bias.data(), 0, d.bias.size());
+            }
+        }
+    }
+
+    @Test
+    void denseInputGradientUsesTheWeightsBeforeTheStep() {
+        Random rng = new Random(3);
+        Mnist.Dense dense = new Mnist.Dense(Mnist.Matrix.uniform(4, 3, 1, rng), Mnist.Matrix.uniform(1, 3, 1, rng));
+        Mnist.Matrix x = gaussian(2, 4, rng), dY = gaussian(2, 3, rng);
+        Mnist.Matrix expected = dY.timesTransposed(new Mnist.Matrix(4, 3, dense.weights.data().clone()));
+        dense.forward(x);
+        assertArrayEquals(expected.data(), dense.backward(dY, 0.5).data(), 1e-12);
+        new Mnist.Network().add(dense);
+        assertFalse(dense.inputGradient, "the first layer of a network skips dE/dX");
+    }
+
+    @Test
+    void fastProductsAgreeWithTheTextbookOrder() {
+        Random rng = new Random(4);
+        Mnist.Matrix a = gaussian(5, 7, rng), b = gaussian(7, 3, rng);
+        a.data()[3] = 0; // the zero-skipping path
+        assertArrayEquals(Mnist.timesIjk(a, b).data(), a.times(b).data(), 1e-12);
+        Mnist.Matrix bt = gaussian(3, 7, rng);
+        Mnist.Matrix btT = new Mnist.Matrix(7, 3);
+        for (int r = 0; r < 3; r++) for (int c = 0; c < 7; c++) btT.data()[c * 3 + r] = bt.get(r, c);
+        assertArrayEquals(Mnist.timesIjk(a, btT).data(), a.timesTransposed(bt).data(), 1e-12);
+        var e = assertThrows(IllegalArgumentException.class, () -> a.times(a));
+        assertTrue(e.getMessage().contains("5x7") && e.getMessage().contains("expected 7"), e.getMessage());
+    }
+
+    @Test
+    void softmaxCrossEntropyMatchesItsDefinition() {
+        Mnist.Matrix scores = new Mnist.Matrix(1, 3, new double[] {1, 2, 3});
+        Mnist.Matrix target = new Mnist.Matrix(1, 3, new double[] {0, 0, 1});
+        double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+        assertEquals(-Math.log(Math.exp(3) / z), new Mnist.SoftmaxCrossEntropy().loss(scores, target), 1e-12);
+        Mnist.Matrix huge = new Mnist.Matrix(1, 2, new double[] {1000, 0}); // e^1000 would overflow
+        assertEquals(1.0, Mnist.SoftmaxCrossEntropy.softmax(huge).data()[0], 1e-12);
+    }
+
+    @Test
+    void shiftMovesEachImageByAtMostOnePixel() {
+        Mnist.Matrix batch = new Mnist.Matrix(200, 784);
+        for (int r = 0; r < 200; r++) batch.data()[r * 784 + 14 * 28 + 14] = 1; // one ink pixel in the middle
+        Mnist.Matrix moved = Mnist.shifted(batch, new Random(6));
+        int[] seen = new int[9];
+        for (int r = 0; r < 200; r++) {
+            int ink = -1, count = 0;
+            for (int i = 0; i < 784; i++) if (moved.data()[r * 784 + i] != 0) { ink = i; count++; }
+            assertEquals(1, count, "image " + r);
+            int dy = ink / 28 - 14, dx = ink % 28 - 14;
+            assertTrue(Math.abs(dx) <= 1 && Math.abs(dy) <= 1, "moved by " + dx + ", " + dy);
+            seen[(dy + 1) * 3 + dx + 1]++;
+        }
+        for (int s : seen) assertTrue(s > 0, "all nine moves happen: " + Arrays.toString(seen));
+        assertEquals(1.0, batch.data()[14 * 28 + 14]); // the original is untouched
+    }
+
+    /** The whole pipeline in seconds: a few hundred images, a few epochs, better than 80% held out. */
+    @Test
+    void shortRunBeatsEightyPercentHeldOut() {
+        Random rng = new Random(42);
+        Mnist.Dataset few = train.first(500);
+        Mnist.Network net = Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), rng);
+        double[] errors = net.fit(few.images(), few.oneHot(), 5, Mnist.RATE, Mnist.BATCH, rng, batch -> Mnist.shifted(batch, rng));
+        assertTrue(errors[4] < errors[0], Arrays.toString(errors));
+        double accuracy = (double) Mnist.correct(Mnist.classify(net, test.images()), test.labels()) / test.size();
+        assertTrue(accuracy > 0.80, "held-out accuracy " + accuracy);
+    }
+
+    @Test
+    void theTutorialsPerSampleTrainingLearnsToo() {
+        Random rng = new Random(42);
+        Mnist.Dataset few = train.first(500);
+        Mnist.Network net = Mnist.network(Mnist.Dense::tutorial, new Mnist.MeanSquaredError(), rng);
+        assertEquals(6, net.layers.size()); // Dense, tanh, Dense, tanh, Dense, tanh
+        double[] errors = net.fit(few.images(), few.oneHot(), 10, Mnist.TUTORIAL_RATE);
+        assertTrue(errors[9] < errors[0] / 2, Arrays.toString(errors));
+        double accuracy = (double) Mnist.correct(Mnist.classify(net, test.images()), test.labels()) / test.size();
+        assertTrue(accuracy > 0.6, "held-out accuracy " + accuracy); // its saturated start learns slowly: see exercise 3
+    }
+
+    @Test
+    void sameSeedSameTraining() {
+        double[][] runs = new double[2][];
+        for (int i = 0; i < 2; i++) {
+            Random rng = new Random(9);
+            Mnist.Dataset few = train.first(200);
+            Mnist.Network net = Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), rng);
+            runs[i] = net.fit(few.images(), few.oneHot(), 2, Mnist.RATE, Mnist.BATCH, rng, batch -> Mnist.shifted(batch, rng));
+        }
+        assertArrayEquals(runs[0], runs[1], 0.0);
+    }
+
+    @Test
+    void progressInALogIsOneTutorialLinePerEpoch() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            Mnist.Dataset few = train.first(50);
+            Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), new Random(1))
+                    .fit(few.images(), few.oneHot(), 3, Mnist.RATE, 10, new Random(2), batch -> batch);
+        } finally {
+            System.setOut(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertFalse(out.contains("\r"), "no carriage returns outside a terminal");
+        String[] lines = out.strip().split("\n");
+        assertEquals(3, lines.length, out);
+        assertTrue(lines[2].matches("epoch 3/3   error=\\d+\\.\\d{6}"), lines[2]);
+    }
+
+    @Test
+    void divergingTrainingIsAUserError() {
+        Mnist.Dataset few = train.first(32);
+        Mnist.Network net = Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), new Random(1));
+        var e = assertThrows(Mnist.UserError.class,
+                () -> net.fit(few.images(), few.oneHot(), 5, 1e300, 8, new Random(2), batch -> batch));
+        assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------ pictures
+
+    @Test
+    void digitGridMarksMistakesInRed(@TempDir Path dir) throws IOException {
+        int[] answers = test.labels().clone();
+        answers[1] = (answers[1] + 1) % 10; // one mistake, in the first row
+        Path png = dir.resolve("digits.png");
+        Mnist.save(Mnist.digitGrid(test, answers), png);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(800, image.getWidth());
+        int red = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int rgb = image.getRGB(x, y), r = rgb >> 16 & 0xFF, g = rgb >> 8 & 0xFF, b = rgb & 0xFF;
+                if (r > 180 && g < 80 && b < 80) red++;
+            }
+        }
+        assertTrue(red > 100, "the mistake is not framed in red: " + red + " red pixels");
+        assertTrue(LessonRun.colours(png) > 50, "the grid looks blank");
+    }
+
+    @Test
+    void confusionMatrixCountsAndHeatMap(@TempDir Path dir) throws IOException {
+        int[] labels = {0, 0, 1, 2, 2, 2}, answers = {0, 1, 1, 2, 2, 0};
+        int[][] counts = Mnist.confusion(answers, labels);
+        assertEquals(1, counts[0][0]);
+        assertEquals(1, counts[0][1]);
+        assertEquals(2, counts[2][2]);
+        assertEquals(1, counts[2][0]);
+        assertEquals(4, Mnist.correct(answers, labels));
+        Path png = dir.resolve("confusion.png");
+        Mnist.save(new Mnist.ConfusionChart(counts, 4, 6), png);
+        assertEquals(500, ImageIO.read(png.toFile()).getHeight());
+        assertTrue(LessonRun.colours(png) > 50, "the heat map looks blank");
+    }
+}
