@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
@@ -475,11 +476,12 @@ public class Regression {
         System.out.printf("%n4. A variant, not the tutorial's: learning rate %s (ten times smaller), %d starting draws, averaged%n",
                 SMALLER_RATE, DRAWS);
         System.out.println("                                       train R^2    test MSE   test R^2");
-        Predictions[] nets = new Predictions[DRAWS];
-        for (int k = 0; k < DRAWS; k++) {
-            nets[k] = network(d, sizes, k == 0 ? weightSeed : rng.nextLong(), SMALLER_RATE, 0);
-            score("network, draw " + (k + 1) + (k == 0 ? " (step 2's weights)" : ""), nets[k], d.split);
-        }
+        long[] seeds = new long[DRAWS];
+        for (int k = 0; k < DRAWS; k++) seeds[k] = k == 0 ? weightSeed : rng.nextLong();
+        // five independent networks: trained side by side on the machine's cores, printed in order
+        Predictions[] nets = IntStream.range(0, DRAWS).parallel()
+                .mapToObj(k -> network(d, sizes, seeds[k], SMALLER_RATE, 0)).toArray(Predictions[]::new);
+        for (int k = 0; k < DRAWS; k++) score("network, draw " + (k + 1) + (k == 0 ? " (step 2's weights)" : ""), nets[k], d.split);
         Predictions average = average(nets);
         score("the average of the " + DRAWS + " networks", average, d.split);
         compare("the average", average, line, d.split);
@@ -735,8 +737,7 @@ public class Regression {
             if (line.isBlank()) continue;
             String[] cells = line.contains(",") ? line.split(",", -1) : line.trim().split("\\s+");
             if (width < 0 && noNumbers(cells)) { // a first line without a single number names the columns
-                header = cells;
-                for (int c = 0; c < cells.length; c++) header[c] = cells[c].trim();
+                header = Arrays.stream(cells).map(String::trim).toArray(String[]::new);
             } else {
                 rows.add(numbers(cells, file, i + 1));
             }
@@ -774,7 +775,8 @@ public class Regression {
                 row[c] = Double.NaN;
             }
             if (!Double.isFinite(row[c])) {
-                throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": '" + cell + "' is not a number");
+                throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": "
+                        + (cell.isEmpty() ? "the cell is empty" : "'" + cell + "' is not a number"));
             }
         }
         return row;
