@@ -35,11 +35,13 @@ $(LESSONS:%=check-%): check-%: $(JUNIT_JAR)
 	echo "$$passed $$failed" > build/$*/counts; \
 	echo "lesson $*: $$passed passed, $$failed failed"
 
-# Runs the check-NN targets named in $(1), then prints their sum; fails if any test failed.
+# Runs the check-NN targets named in $(1), one per core, each lesson's output kept together;
+# then prints their sum and fails if any test failed.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 define summarise
+@$(MAKE) -s --no-print-directory -k -j$(JOBS) --output-sync=target $(addprefix check-,$(1)) || true
 @passed=0; failed=0; \
 for n in $(1); do \
-  $(MAKE) -s --no-print-directory check-$$n || true; \
   read p f < build/$$n/counts; passed=$$((passed + p)); failed=$$((failed + f)); \
 done; \
 echo; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
