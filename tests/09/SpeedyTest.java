@@ -1,0 +1,168 @@
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SpeedyTest {
+    static final Path DIGITS = Speedy.courseRoot().resolve("datasets").resolve("digits.csv.gz");
+
+    @AfterEach
+    void oneThreadPerCore() {
+        Speedy.FastMatmul.threads = Runtime.getRuntime().availableProcessors();
+    }
+
+    @Test
+    void batchedBackwardMatchesCentralDifferencesForSeveralBatchSizes() {
+        Random rng = new Random(1);
+        for (int rows : new int[] {1, 3, 16}) {
+            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {5, 4, 3}, rng);
+            Speedy.Matrix x = Speedy.random(rows, 5, rng), t = Speedy.random(rows, 3, rng);
+            double gap = Speedy.gradientCheck(net, x, t);
+            assertTrue(gap < 1e-6, "batch of " + rows + ": relative gap " + gap);
+        }
+    }
+
+    @Test
+    void speedyTakesTheSameStepAsThePerNeuronNetwork() {
+        Random rng = new Random(2);
+        Speedy.SpeedyNetwork speedy = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, rng);
+        Speedy.NeuralNetwork neurons = Speedy.NeuralNetwork.copyOf(speedy);
+        Speedy.Matrix x = Speedy.random(1, 64, rng), t = new Speedy.Matrix(1, 10);
+        t.data[7] = 1;
+        double[] expected = neurons.forward(Speedy.row(x, 0));
+        double[] actual = speedy.forward(x).data;
+        for (int k = 0; k < 10; k++) assertEquals(expected[k], actual[k], 1e-12, "output " + k);
+        double squaresSpeedy = speedy.backpropagate(x, t, 0.5);
+        double squaresNeurons = neurons.backpropagate(Speedy.row(x, 0), Speedy.row(t, 0), 0.5);
+        assertEquals(squaresNeurons, squaresSpeedy, 1e-12);
+        assertTrue(Speedy.weightGap(speedy, neurons) < 1e-12, "weights differ by " + Speedy.weightGap(speedy, neurons));
+        // the step moved the weights, so the comparison above compared something
+        assertTrue(Speedy.weightGap(speedy, Speedy.NeuralNetwork.copyOf(Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(2)))) > 1e-6);
+    }
+
+    /** The reference: C(i,j) = fma over k = 0, 1, ... in order, the sequence FastMatmul promises. */
+    static double[] fmaReference(Speedy.Matrix a, Speedy.Matrix b) {
+        double[] c = new double[a.rows * b.cols];
+        for (int i = 0; i < a.rows; i++) {
+            for (int j = 0; j < b.cols; j++) {
+                double sum = 0;
+                for (int k = 0; k < a.cols; k++) sum = Math.fma(a.get(i, k), b.get(k, j), sum);
+                c[i * b.cols + j] = sum;
+            }
+        }
+        return c;
+    }
+
+    @Test
+    void fastKernelAgreesWithThePlainLoopAndKeepsItsOrderOfAdditions() {
+        Random rng = new Random(3);
+        // odd sizes reach every tail: rows not a multiple of 4, k not of 3, columns past a block of 256, narrow products
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {16, 64, 32}, {13, 32, 10}, {9, 130, 70}, {7, 300, 300}, {10, 4, 257}};
+        for (int[] s : shapes) {
+            Speedy.Matrix a = Speedy.random(s[0], s[1], rng), b = Speedy.random(s[1], s[2], rng);
+            Speedy.Matrix fast = new Speedy.Matrix(s[0], s[2]), plain = new Speedy.Matrix(s[0], s[2]);
+            Speedy.FastMatmul.multiply(a, b, fast);
+            Speedy.multiply(a, b, plain);
+            String shape = s[0] + "x" + s[1] + "x" + s[2];
+            for (int i = 0; i < fast.data.length; i++) assertEquals(plain.data[i], fast.data[i], 1e-12 * s[1], shape + " element " + i);
+            assertArrayEquals(fmaReference(a, b), fast.data, 0.0, shape);
+        }
+    }
+
+    @Test
+    void oneAndTwoThreadsGiveIdenticalProducts() {
+        Random rng = new Random(4);
+        Speedy.Matrix a = Speedy.random(130, 300, rng), b = Speedy.random(300, 300, rng); // big enough to split
+        Speedy.Matrix one = new Speedy.Matrix(130, 300), two = new Speedy.Matrix(130, 300), three = new Speedy.Matrix(130, 300);
+        Speedy.FastMatmul.threads = 1;
+        Speedy.FastMatmul.multiply(a, b, one);
+        Speedy.FastMatmul.threads = 2;
+        Speedy.FastMatmul.multiply(a, b, two);
+        Speedy.FastMatmul.threads = 3;
+        Speedy.FastMatmul.multiply(a, b, three);
+        assertArrayEquals(one.data, two.data, 0.0);
+        assertArrayEquals(one.data, three.data, 0.0);
+    }
+
+    @Test
+    void shapeMismatchNamesBothShapes() {
+        Speedy.Matrix a = new Speedy.Matrix(2, 3), b = new Speedy.Matrix(4, 5);
+        var e = assertThrows(IllegalArgumentException.class, () -> Speedy.FastMatmul.multiply(a, b, new Speedy.Matrix(2, 5)));
+        assertTrue(e.getMessage().contains("2x3") && e.getMessage().contains("4x5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Speedy.multiply(a, b, new Speedy.Matrix(2, 5)));
+        assertTrue(e.getMessage().contains("2x3") && e.getMessage().contains("4x5"), e.getMessage());
+        Speedy.Layer layer = new Speedy.Layer(3, 2, Speedy.Activation.SIGMOID);
+        e = assertThrows(IllegalArgumentException.class, () -> layer.forward(new Speedy.Matrix(4, 5)));
+        assertTrue(e.getMessage().contains("3") && e.getMessage().contains("4x5"), e.getMessage());
+    }
+
+    @Test
+    void layerComputesTheWorkedExample() {
+        Speedy.Layer layer = new Speedy.Layer(3, 2, Speedy.Activation.SIGMOID);
+        System.arraycopy(new double[] {0.2, -0.5, 0.4, 0.1, -0.3, 0.8}, 0, layer.weights.data, 0, 6);
+        layer.biases[0] = 0.1;
+        Speedy.Matrix x = new Speedy.Matrix(1, 3);
+        System.arraycopy(new double[] {1, 2, 3}, 0, x.data, 0, 3);
+        assertEquals(1 / (1 + Math.exp(-0.2)), layer.forward(x).get(0, 0), 1e-12); // 0.2 + 0.8 - 0.9 + 0.1
+    }
+
+    @Test
+    void shortDigitsRunLearns() {
+        Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(42));
+        assertEquals(1437, split.train().size());
+        assertEquals(360, split.test().size());
+        Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(42));
+        double[] loss = net.train(split.train().x(), split.train().oneHot(), 30, 16, 0.01, new Random(42));
+        assertTrue(loss[29] < loss[0] / 3, "loss went from " + loss[0] + " to " + loss[29]);
+        double accuracy = Speedy.accuracy(net, split.test());
+        assertTrue(accuracy > 0.85, "test accuracy " + accuracy);
+    }
+
+    @Test
+    void sameSeedSameTraining() {
+        Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(7));
+        double[][] runs = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(7));
+            runs[run] = net.train(split.train().x(), split.train().oneHot(), 3, 16, 0.01, new Random(7));
+        }
+        assertArrayEquals(runs[0], runs[1], 0.0);
+    }
+
+    @Test
+    void lessonRunsAndComparesBothNetworks() throws Exception {
+        LessonRun run = LessonRun.of("Speedy");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("A(0,0)") && run.out().contains("0.549834"), run.out());
+        for (String task : new String[] {"time XOR 2-2-1", "time Iris 4-4-3", "time digits 64-32-10"}) {
+            assertTrue(run.out().contains(task), run.out());
+        }
+        Path png = Speedy.outDir().resolve("09-per-neuron-vs-speedy.png");
+        assertTrue(run.out().contains(png.toString()), run.out());
+        assertTrue(Files.exists(png) && LessonRun.colours(png) > 50, "the chart is missing or blank");
+    }
+
+    @Test
+    void badFlagsAreOneLineUserErrors() {
+        for (String[] args : new String[][] {{"--bogus"}, {"--threads", "0"}, {"--threads", "x"}, {"--seed"}, {"--exercise", "9"}}) {
+            LessonRun run = LessonRun.of("Speedy", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
+        }
+    }
+
+    @Test
+    void malformedDataIsAUserError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "1,2,3\n4,5\n");
+        var e = assertThrows(Speedy.UserError.class, () -> Speedy.readDataset(bad, 2, 10, false));
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        e = assertThrows(Speedy.UserError.class, () -> Speedy.readDataset(dir.resolve("missing.csv.gz"), 64, 10, false));
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+}
