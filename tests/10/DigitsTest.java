@@ -1,0 +1,122 @@
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DigitsTest {
+    static final Path DIGITS = Digits.courseRoot().resolve("datasets").resolve("digits.csv.gz");
+
+    @Test
+    void readsAllDigitsWithTheirLabels() {
+        Digits.Dataset data = Digits.readDigits(DIGITS);
+        assertEquals(1797, data.size());
+        int[] perDigit = new int[10];
+        for (int label : data.labels()) perDigit[label]++;
+        assertArrayEquals(new int[] {178, 182, 177, 183, 181, 182, 181, 179, 174, 180}, perDigit); // datasets/README.md
+        assertEquals(5, data.x().get(0, 2), 0.0); // the first image's first row: 0 0 5 13 9 1 0 0
+        assertEquals(13, data.x().get(0, 3), 0.0);
+    }
+
+    @Test
+    void splitIsEightyTwentyAndOneHotHasOneOne() {
+        Digits.Split split = Digits.split(Digits.readDigits(DIGITS), new Random(42));
+        assertEquals(1437, split.train().size());
+        assertEquals(360, split.test().size());
+        Digits.Matrix t = split.train().oneHot();
+        for (int r = 0; r < t.rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < 10; c++) sum += t.get(r, c);
+            assertEquals(1, sum, 0.0);
+            assertEquals(1, t.get(r, split.train().labels()[r]), 0.0);
+        }
+    }
+
+    @Test
+    void shortRunReadsMoreThan85PercentOfTheTestDigits() throws Exception {
+        LessonRun run = LessonRun.of("Digits", "--epochs", "40");
+        assertEquals(0, run.exitCode(), run.err());
+        Matcher m = Pattern.compile("Test accuracy: ([0-9.]+)%").matcher(run.out());
+        assertTrue(m.find(), run.out());
+        assertTrue(Double.parseDouble(m.group(1)) > 85, "test accuracy " + m.group(1));
+        assertTrue(run.out().contains("true\\read"), run.out());
+        assertTrue(run.out().contains("read ") && run.out().contains(", is "), run.out());
+        for (String name : new String[] {"10-test-digits.png", "10-loss.png"}) {
+            Path png = Digits.outDir().resolve(name);
+            assertTrue(run.out().contains(png.toString()), run.out());
+            assertTrue(LessonRun.colours(png) > 5, name + " looks blank");
+        }
+    }
+
+    @Test
+    void confusionMatrixCountsEveryTestImageOnce() {
+        int[] labels = {0, 1, 2, 2, 9}, predicted = {0, 7, 2, 3, 9};
+        int[][] counts = Digits.confusion(predicted, labels);
+        assertEquals(1, counts[1][7]);
+        assertEquals(1, counts[2][3]);
+        int total = 0;
+        for (int[] row : counts) for (int c : row) total += c;
+        assertEquals(labels.length, total);
+        assertEquals(0.6, Digits.accuracy(predicted, labels), 1e-12);
+        assertArrayEquals(new int[] {1, 3}, Digits.mistakes(predicted, labels));
+    }
+
+    @Test
+    void inkGoesFromPaperToFullInk() {
+        assertEquals("  ", Digits.ink(0));
+        assertEquals("##", Digits.ink(16));
+        assertNotEquals(Digits.ink(4), Digits.ink(12));
+    }
+
+    @Test
+    void digitGridIsADrawingWithRedMistakes() {
+        Digits.Dataset data = Digits.readDigits(DIGITS);
+        int[] labels = java.util.Arrays.copyOf(data.labels(), 40), predicted = labels.clone();
+        predicted[3] = (predicted[3] + 1) % 10; // one mistake
+        BufferedImage image = new Digits.DigitGrid(data.x(), predicted, labels).draw();
+        assertEquals(800, image.getWidth());
+        assertEquals(500, image.getHeight());
+        boolean red = false;
+        for (int y = 0; y < image.getHeight() && !red; y++) {
+            for (int x = 0; x < image.getWidth(); x++) red |= image.getRGB(x, y) == Digits.DigitGrid.WRONG.getRGB();
+        }
+        assertTrue(red, "the mistake is not marked in red");
+    }
+
+    @Test
+    void sameSeedSameOutput() {
+        String a = LessonRun.of("Digits", "--epochs", "3", "--seed", "7").out();
+        assertEquals(a, LessonRun.of("Digits", "--epochs", "3", "--seed", "7").out());
+        assertNotEquals(a, LessonRun.of("Digits", "--epochs", "3", "--seed", "8").out());
+    }
+
+    @Test
+    void missingOrMalformedDataIsAOneLineError(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "0,".repeat(64) + "3\n" + "0,".repeat(63) + "17,3\n"); // line 2 has a pixel of 17
+        Path short_ = dir.resolve("short.csv");
+        Files.writeString(short_, "1,2,3\n");
+        String[][] cases = {{"--data", dir.resolve("missing.csv.gz").toString()}, {"--data", bad.toString()}, {"--data", short_.toString()}};
+        for (String[] args : cases) {
+            LessonRun run = LessonRun.of("Digits", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
+        }
+        assertTrue(LessonRun.of("Digits", "--data", bad.toString()).err().contains("line 2"));
+    }
+
+    @Test
+    void badFlagsAreOneLineUserErrors() {
+        for (String[] args : new String[][] {{"--bogus"}, {"--epochs", "0"}, {"--epochs", "x"}, {"--data"}, {"--exercise", "9"}}) {
+            LessonRun run = LessonRun.of("Digits", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
+        }
+    }
+}
