@@ -534,23 +534,23 @@ public class Digits {
             System.out.printf("   %6d   %8.2f%%   %10.2f%%%n", epochs, 100 * trainAndTest(data, HIDDEN, epochs, seed),
                     100 * trainAndTest(small, HIDDEN, epochs, seed));
         }
-        System.out.println("   With raw pixels a hidden neuron's sum w.x is 16 times larger: the sigmoids start near");
-        System.out.println("   0 or 1 where their slope is small, but the large inputs also make each step 16 times");
-        System.out.println("   larger. With this learning rate the raw pixels learn faster; scaled pixels want a");
-        System.out.println("   learning rate about 16 times larger (try it: change LEARNING_RATE).");
+        System.out.println("   The first layer's gradient dW = X^T.dZ has the pixels in it: with pixels 16 times");
+        System.out.println("   smaller, its steps are 16 times smaller, and at this learning rate the scaled network");
+        System.out.println("   starts slowly and catches up only after hundreds of epochs. Raw pixels make large");
+        System.out.println("   sums w.x that push hidden sigmoids towards 0 or 1 (slope near 0); here that costs less.");
     }
 
     /** Exercise 2: how many hidden neurons does it take? */
     static void exerciseHiddenSizes(Dataset data, long seed) {
         System.out.println("Exercise 2: hidden layer sizes, 500 epochs, test accuracy (mean of 3 seeds)");
-        System.out.println("   hidden   weights   test accuracy");
+        System.out.println("   hidden   parameters   test accuracy");
         for (int hidden : new int[] {4, 8, 16, 32, 64}) {
             double sum = 0;
             for (long s = seed; s < seed + 3; s++) sum += trainAndTest(data, hidden, 500, s);
-            System.out.printf("   %6d   %7d   %12.2f%%%n", hidden, 64 * hidden + hidden + hidden * 10 + 10, 100 * sum / 3);
+            System.out.printf("   %6d   %10d   %12.2f%%%n", hidden, 64 * hidden + hidden + hidden * 10 + 10, 100 * sum / 3);
         }
         System.out.println("   4 hidden neurons must squeeze 64 pixels into 4 numbers and lose digits on the way;");
-        System.out.println("   from about 16 on, more neurons buy little on 1,437 training images.");
+        System.out.println("   from 16 on every doubling buys less: on 1,437 training images, 32 is a fair choice.");
     }
 
     /** Exercise 3: every mistake of the default run, with the network's two strongest outputs. */
