@@ -36,7 +36,7 @@ import javax.imageio.ImageIO;
  * arrays and multiplied in the right loop order, that runs many times faster than an object
  * per neuron.
  *
- * Run: java lessons/09/Speedy.java [--seed N] [--threads N] [--exercise 1|2|3] [--bench]
+ * Run: java lessons/09/Speedy.java [--seed N] [--threads N] [--exercise 1|2|3] [--bench] [--readme-figures]
  */
 public class Speedy {
 
@@ -437,24 +437,25 @@ public class Speedy {
     // ================================================================ the fast kernel
 
     /**
-     * The tuned matrix product. It computes exactly what multiply computes, in the same order
-     * of additions for every element (so it agrees with a plain loop to the last bit but for
-     * rounding, see below), only faster, by feeding the CPU the way it likes:
+     * The tuned matrix product. It adds up the same products as multiply, in the same order
+     * (k = 0, 1, 2, ... for every element of C), only faster, by feeding the CPU the way it likes:
      *
      * 1. Vector instructions. The JIT turns an inner loop like acc[j] = a * b[j] + acc[j] into
-     *    instructions that handle 8 doubles at once (AVX-512) - but only if every array in the
-     *    loop is indexed by plain j (or j plus a constant). So the rows of B this pass needs are
-     *    copied ("packed") into arrays of their own, and four rows of C are accumulated in one
-     *    array at fixed distances NB apart.
-     * 2. Fewer loads and stores per multiply-add. A plain i-k-j loop loads c[j], b[j] and
+     *    instructions that handle 8 doubles at once (AVX-512), but only if every array in the
+     *    loop is indexed by plain j (or j plus a constant): with c[i*n + j] and b[k*n + j] it
+     *    cannot rule out that the two overlap. So the rows of B a pass needs are copied
+     *    ("packed") into arrays of their own, and 4 rows of C are summed in one array, NB apart.
+     * 2. Fewer loads and stores per multiply-add. A plain i-k-j loop loads c[j] and b[j] and
      *    stores c[j] for ONE multiply-add. Here each pass of the inner loop handles 4 rows of C
-     *    and 3 rows of B: 7 loads and 4 stores for 12 multiply-adds. (More would be better, but
-     *    JDK 17's vectoriser gives up on larger loop bodies.)
-     * 3. Math.fma(a, b, c) = a*b + c in one instruction with one rounding instead of two: the
-     *    results are (slightly more) exact, and differ from multiply's in the last bits.
+     *    and 3 rows of B: 7 loads and 4 stores for 12 multiply-adds. (JDK 17's vectoriser gives
+     *    up on larger loop bodies.)
+     * 3. Math.fma(a, b, c) = a*b + c in one instruction, rounded once instead of twice. So the
+     *    results differ from multiply's in the last bits, and equal a loop of Math.fma exactly.
      * 4. Cache blocking: B is taken KB rows at a time, so the packed rows stay in the L2 cache
      *    while every row of A passes over them.
-     * 5. Threads for large products: the rows of C are split between a fixed pool of threads.
+     * 5. Narrow products (the digits network's have 10 or 32 columns) are too short for vector
+     *    loops to pay off; multiplySmall keeps a 4 x 4 block of C in CPU registers instead.
+     * 6. Threads for large products: the rows of C are split between a fixed pool of threads.
      *    Each element is still computed by the same sequence of operations, so the result is
      *    identical, bit for bit, for any number of threads.
      */
@@ -468,8 +469,7 @@ public class Speedy {
         static ExecutorService pool;
         static int poolSize;
 
-
-        /** C = A.B; the same as Speedy.multiply up to rounding, and identical for any number of threads. */
+        /** C = A.B: Speedy.multiply's result up to rounding, identical for any number of threads. */
         static void multiply(Matrix a, Matrix b, Matrix c) {
             checkShapes(a, b, c);
             int m = a.rows;
