@@ -530,11 +530,14 @@ public class Speedy {
         /**
          * Rows [from, to) of C = A.B. One long method on purpose: JDK 17 vectorises the inner
          * loops reliably only when it can see that panel and acc belong to this call alone, that
-         * is, when they are allocated right here (272 KB, next to 4 MFLOP or more of work).
+         * is, when they are allocated right here (at most 272 KB, next to 2 MFLOP or more of work).
          */
         static void multiplyRows(Matrix am, Matrix bm, Matrix cm, int from, int to) {
             double[] a = am.data, b = bm.data, c = cm.data;
-            double[][] panel = new double[KB][NB];
+            // Rows of 8m + 6 doubles take 64(m + 1) bytes with the array's header: allocated one
+            // after the other, every row (and acc after them) starts at the same place in a 64-byte
+            // cache line, so a vector load from b0, b1 or b2 never straddles two lines when acc's does not.
+            double[][] panel = new double[Math.min(KB, am.cols)][(Math.min(NB, bm.cols) + 7) / 8 * 8 + 6];
             double[] acc = new double[4 * NB];
             int k = am.cols, n = bm.cols;
             Arrays.fill(c, from * n, to * n, 0);
