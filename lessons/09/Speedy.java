@@ -19,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -482,18 +481,18 @@ public class Speedy {
                 multiplyRows(a, b, c, 0, m);
                 return;
             }
-            List<Callable<Void>> parts = new ArrayList<>();
-            int per = (m + threads - 1) / threads;
-            per = (per + 3) / 4 * 4; // whole blocks of 4 rows
-            for (int from = 0; from < m; from += per) {
+            List<Future<Void>> parts = new ArrayList<>();
+            int per = ((m + threads - 1) / threads + 3) / 4 * 4; // whole blocks of 4 rows
+            for (int from = per; from < m; from += per) { // the pool takes all parts but the first ...
                 int start = from, end = Math.min(m, from + per);
-                parts.add(() -> {
+                parts.add(pool().submit(() -> {
                     multiplyRows(a, b, c, start, end);
                     return null;
-                });
+                }));
             }
+            multiplyRows(a, b, c, 0, Math.min(m, per)); // ... which this thread does meanwhile
             try {
-                for (Future<Void> part : pool().invokeAll(parts)) part.get();
+                for (Future<Void> part : parts) part.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while multiplying", e);
@@ -517,7 +516,7 @@ public class Speedy {
         static synchronized ExecutorService pool() {
             if (pool == null || poolSize != threads) {
                 if (pool != null) pool.shutdown();
-                pool = Executors.newFixedThreadPool(threads, task -> {
+                pool = Executors.newFixedThreadPool(threads - 1, task -> { // the calling thread is the last
                     Thread t = new Thread(task, "matmul");
                     t.setDaemon(true);
                     return t;
