@@ -454,9 +454,9 @@ public class Speedy {
      *    while every row of A passes over them.
      * 5. Narrow products (the digits network's have 10 or 32 columns) are too short for vector
      *    loops to pay off; multiplySmall keeps a 4 x 4 block of C in CPU registers instead.
-     * 6. Threads for large products: the rows of C are split between a fixed pool of threads.
-     *    Each element is still computed by the same sequence of operations, so the result is
-     *    identical, bit for bit, for any number of threads.
+     * 6. Threads for large products: the rows of C are split between the calling thread and a
+     *    fixed pool. Each element is still computed by the same sequence of operations, so the
+     *    result is identical, bit for bit, for any number of threads.
      */
     static final class FastMatmul {
         static final int NB = 256; // columns of C per pass: 4 rows of 256 accumulators, 8 KB, sit in L1
