@@ -35,8 +35,7 @@ import javax.imageio.ImageIO;
 public class Digits {
     /** A matrix stored row after row in one flat array: element (r, c) is data[r * cols + c]. */
     static final class Matrix {
-        int rows; // may shrink below the capacity of data, for the last, smaller batch of an epoch
-        final int cols;
+        int rows, cols; // may change (see reuse) as long as rows * cols fit in data
         final double[] data;
 
         Matrix(int rows, int cols) {
@@ -53,10 +52,14 @@ public class Digits {
             return rows + "x" + cols;
         }
 
-        /** This matrix with `rows` rows if its array is big enough, else a new one: no allocation per batch. */
+        /**
+         * m reshaped to rows x cols if its array is big enough, else a new matrix: a batch that is
+         * smaller than the one before (the last of an epoch) allocates nothing.
+         */
         static Matrix reuse(Matrix m, int rows, int cols) {
-            if (m == null || m.cols != cols || m.data.length < rows * cols) return new Matrix(rows, cols);
+            if (m == null || m.data.length < rows * cols) return new Matrix(rows, cols);
             m.rows = rows;
+            m.cols = cols;
             return m;
         }
     }

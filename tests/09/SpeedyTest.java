@@ -125,6 +125,24 @@ class SpeedyTest {
     }
 
     @Test
+    void trainingAllocatesNothingPerBatch() {
+        Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(5));
+        Speedy.Matrix x = split.train().x(), t = split.train().oneHot();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] bytes = new long[2];
+        int[] epochs = {2, 12};
+        for (int run = 0; run < 2; run++) {
+            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(5));
+            net.train(x, t, 1, 16, 0.01, new Random(5)); // the layers' arrays are made in the first epoch
+            long before = threads.getCurrentThreadAllocatedBytes();
+            net.train(x, t, epochs[run], 16, 0.01, new Random(5));
+            bytes[run] = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        // 10 more epochs are 900 more batches (the last of each smaller); only the per-epoch history may grow
+        assertTrue(bytes[1] - bytes[0] < 2_000, "10 more epochs allocated " + (bytes[1] - bytes[0]) + " more bytes");
+    }
+
+    @Test
     void sameSeedSameTraining() {
         Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(7));
         double[][] runs = new double[2][];
