@@ -277,10 +277,10 @@ public class Digits {
     }
 
     /**
-     * Lesson 09's fast product, the part this network uses: for products with fewer than 64
-     * columns a 4 x 4 block of C lives in 16 local variables (CPU registers) while k runs, so
-     * per k 8 loads feed 16 multiply-adds. (Lesson 09's vector kernel, for wide products, is
-     * not needed here: the widest product of this network has 32 columns.)
+     * Lesson 09's fast product, the part this network uses: a 4 x 4 block of C lives in 16 local
+     * variables (CPU registers) while k runs, so per k 8 loads feed 16 multiply-adds. Lesson 09
+     * also has a vector kernel for wide products; this network's are at most HIDDEN = 32 wide,
+     * too narrow for it to pay off.
      */
     static final class FastMatmul {
         /** C = A.B */
