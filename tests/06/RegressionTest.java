@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +17,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,10 +43,7 @@ class RegressionTest {
         assertEquals(0.4503, average, 5e-5);
         assertTrue(out.contains("That is overfitting."), out);
         Path png = Path.of(out.replaceAll("(?s).*plot: (\\S+).*", "$1"));
-        BufferedImage image = ImageIO.read(png.toFile());
-        assertEquals(640, image.getWidth());
-        assertEquals(620, image.getHeight());
-        assertTrue(LessonRun.colours(png) > 50, "the chart looks blank");
+        LessonRun.assertPng(png, 640, 620);
     }
 
     /** The number in the given column (1 = train R^2, 2 = test MSE, 3 = test R^2) of the score line that starts with name. */
@@ -157,10 +152,7 @@ class RegressionTest {
         Regression.Predictions p = new Regression.Predictions(new double[0], new double[] {60, 90, 170, 180, 250});
         Path png = dir.resolve("regression.png");
         Regression.predictedVsActual(actual, p, p, p, "five rows").save(png);
-        BufferedImage image = ImageIO.read(png.toFile());
-        assertEquals(640, image.getWidth());
-        assertEquals(620, image.getHeight());
-        assertTrue(LessonRun.colours(png) > 50, "the chart looks blank");
+        LessonRun.assertPng(png, 640, 620);
     }
 
     // ---------------------------------------------------------------- reading files

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,10 +127,7 @@ class ClassificationTest {
                 Classification.flowerChart(Classification.readDataset(IRIS), run))) {
             Path png = dir.resolve("chart.png");
             Classification.save(chart.draw(), png);
-            BufferedImage image = ImageIO.read(png.toFile());
-            assertEquals(800, image.getWidth());
-            assertEquals(500, image.getHeight());
-            assertTrue(LessonRun.colours(png) > 50, chart.title + " looks blank");
+            LessonRun.assertPng(png, 800, 500);
         }
     }
 

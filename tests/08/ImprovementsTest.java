@@ -3,7 +3,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,10 +173,7 @@ class ImprovementsTest {
         for (boolean log : new boolean[] {true, false}) {
             Path png = dir.resolve("loss-" + log + ".png");
             Improvements.save(Improvements.lossChart(new Improvements.Run[] {plain, all}, log), png);
-            BufferedImage image = ImageIO.read(png.toFile());
-            assertEquals(800, image.getWidth());
-            assertEquals(500, image.getHeight());
-            assertTrue(LessonRun.colours(png) > 50, "the chart looks blank");
+            LessonRun.assertPng(png, 800, 500);
         }
     }
 

@@ -41,6 +41,17 @@ record LessonRun(int exitCode, String out, String err) {
                 && !err.contains("Exception") && !err.contains("\tat ");
     }
 
+    /** Fails unless the PNG reads back at the given size and is not blank. */
+    static void assertPng(Path png, int width, int height) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        if (image == null) throw new AssertionError(png + " is not a readable image");
+        if (image.getWidth() != width || image.getHeight() != height) {
+            throw new AssertionError(png + " is " + image.getWidth() + "x" + image.getHeight()
+                    + ", expected " + width + "x" + height);
+        }
+        if (colours(png) <= 50) throw new AssertionError(png + " looks blank");
+    }
+
     /** Number of distinct colours in a PNG: a blank image has one. */
     static int colours(Path png) throws IOException {
         BufferedImage image = ImageIO.read(png.toFile());
