@@ -19,10 +19,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
@@ -439,6 +437,98 @@ public class Speedy {
     // ================================================================ the fast kernel
 
     /**
+     * Helper threads for FastMatmul. A thread pool (java.util.concurrent) wakes a waiting thread
+     * through the operating system, which takes tens of microseconds, as long as a 64 x 784 by
+     * 784 x 128 product takes on one core. These helpers wait by spinning on a counter instead,
+     * so a task reaches them in under a microsecond. After a millisecond with nothing to do they
+     * nap, so an idle helper costs almost nothing; and a thread that has spun for a while without
+     * result gives its core away (Thread.yield), in case the thread it waits for needs it.
+     */
+    static final class Workers {
+        /** One part of a task: the code decides from part and parts which share of the work is its own. */
+        interface Task {
+            void run(int part, int parts);
+        }
+
+        static Workers current;
+
+        final int parts;
+        final AtomicInteger unfinished = new AtomicInteger();
+        volatile Task task;
+        volatile int started; // counts tasks; a helper starts the task when it sees this change
+        volatile boolean stopped;
+        volatile Throwable failure;
+
+        /** Helpers for `parts` parts (the calling thread does part 0), made once and kept. */
+        static synchronized Workers of(int parts) {
+            if (current == null || current.parts != parts) {
+                if (current != null) current.stopped = true;
+                current = new Workers(parts);
+            }
+            return current;
+        }
+
+        Workers(int parts) {
+            this.parts = parts;
+            for (int part = 1; part < parts; part++) {
+                int mine = part;
+                Thread helper = new Thread(() -> help(mine), "worker-" + part);
+                helper.setDaemon(true); // never keeps the program alive
+                helper.start();
+            }
+        }
+
+        /** Runs task.run(part, parts) for every part at once, part 0 on this thread, and waits for all. */
+        synchronized void run(Task task) { // one task at a time
+            if (parts == 1) {
+                task.run(0, 1);
+                return;
+            }
+            this.task = task;
+            unfinished.set(parts - 1);
+            started++; // a volatile write: the helpers see the task and the count with it
+            try {
+                task.run(0, parts);
+            } finally {
+                for (int spins = 0; unfinished.get() > 0; spins++) pause(spins);
+            }
+            Throwable e = failure;
+            if (e != null) {
+                failure = null;
+                throw new IllegalStateException("a worker thread failed: " + e, e);
+            }
+        }
+
+        void help(int part) {
+            int seen = 0; // the value of started when this helper was made
+            long idleSince = System.nanoTime();
+            for (int spins = 0; !stopped; spins++) {
+                if (started == seen) { // nothing new: spin, and after a millisecond nap
+                    if (System.nanoTime() - idleSince < 1_000_000) pause(spins);
+                    else LockSupport.parkNanos(50_000);
+                    continue;
+                }
+                seen = started;
+                try {
+                    task.run(part, parts);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                unfinished.decrementAndGet();
+                idleSince = System.nanoTime();
+                spins = 0;
+            }
+        }
+
+        /** Spinning: a CPU hint for the first thousands of rounds, then letting other threads run. */
+        static void pause(int spins) {
+            if (spins < 20_000) Thread.onSpinWait();
+            else Thread.yield();
+        }
+    }
+
+
+    /**
      * The tuned matrix product. It adds up the same products as multiply, in the same order
      * (k = 0, 1, 2, ... for every element of C), only faster, by feeding the CPU the way it likes:
      *
@@ -457,8 +547,9 @@ public class Speedy {
      *    while every row of A passes over them.
      * 5. Narrow products (the digits network's have 10 or 32 columns) are too short for vector
      *    loops to pay off; multiplySmall keeps a 4 x 4 block of C in CPU registers instead.
-     * 6. Threads for large products: the rows of C are split between the calling thread and a
-     *    fixed pool. Each element is still computed by the same sequence of operations, so the
+     * 6. Threads for large products: the rows of C are split between the calling thread and
+     *    Workers, helper threads that wait by spinning, so handing them a part costs under a
+     *    microsecond. Each element is still computed by the same sequence of operations, so the
      *    result is identical, bit for bit, for any number of threads.
      */
     static final class FastMatmul {
@@ -468,8 +559,6 @@ public class Speedy {
         static final long PARALLEL_WORK = 1 << 20; // multiply-adds below which threads cost more than they save
 
         static int threads = Runtime.getRuntime().availableProcessors();
-        static ExecutorService pool;
-        static int poolSize;
 
         /** C = A.B: Speedy.multiply's result up to rounding, identical for any number of threads. */
         static void multiply(Matrix a, Matrix b, Matrix c) {
@@ -478,30 +567,17 @@ public class Speedy {
             long work = (long) m * a.cols * b.cols;
             if (b.cols < SMALL) {
                 multiplySmall(a.data, b.data, c.data, m, a.cols, b.cols);
-                return;
-            }
-            if (threads == 1 || work < PARALLEL_WORK || m < 8) {
+            } else if (threads == 1 || work < PARALLEL_WORK || m < 8) {
                 multiplyRows(a, b, c, 0, m);
-                return;
+            } else {
+                Workers.of(threads).run((part, parts) -> multiplyRows(a, b, c, share(m, part, parts), share(m, part + 1, parts)));
             }
-            List<Future<Void>> parts = new ArrayList<>();
-            int per = ((m + threads - 1) / threads + 3) / 4 * 4; // whole blocks of 4 rows
-            for (int from = per; from < m; from += per) { // the pool takes all parts but the first ...
-                int start = from, end = Math.min(m, from + per);
-                parts.add(pool().submit(() -> {
-                    multiplyRows(a, b, c, start, end);
-                    return null;
-                }));
-            }
-            multiplyRows(a, b, c, 0, Math.min(m, per)); // ... which this thread does meanwhile
-            try {
-                for (Future<Void> part : parts) part.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while multiplying", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("a thread of the product failed", e.getCause());
-            }
+        }
+
+        /** Where part p of `parts` starts when n rows are shared out in whole blocks of 4: p = parts gives n. */
+        static int share(int n, int part, int parts) {
+            int per = ((n + parts - 1) / parts + 3) / 4 * 4;
+            return Math.min(n, part * per);
         }
 
         /**
@@ -513,20 +589,6 @@ public class Speedy {
             Random rng = new Random(1);
             Matrix a = random(8, 70, rng), b = random(70, 256, rng), c = new Matrix(8, 256);
             for (int i = 0; i < 3000; i++) multiplyRows(a, b, c, 0, 8);
-        }
-
-        /** The pool, created once for the current thread count (daemon threads: they never keep the JVM alive). */
-        static synchronized ExecutorService pool() {
-            if (pool == null || poolSize != threads) {
-                if (pool != null) pool.shutdown();
-                pool = Executors.newFixedThreadPool(threads - 1, task -> { // the calling thread is the last
-                    Thread t = new Thread(task, "matmul");
-                    t.setDaemon(true);
-                    return t;
-                });
-                poolSize = threads;
-            }
-            return pool;
         }
 
         /**

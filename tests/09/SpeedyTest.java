@@ -91,6 +91,20 @@ class SpeedyTest {
     }
 
     @Test
+    void workersRunEveryPartOnceAndPassOnAHelpersFailure() {
+        Speedy.Workers workers = Speedy.Workers.of(3);
+        int[] runs = new int[3];
+        for (int task = 0; task < 1000; task++) workers.run((part, parts) -> runs[part]++);
+        assertArrayEquals(new int[] {1000, 1000, 1000}, runs);
+        var e = assertThrows(IllegalStateException.class, () -> workers.run((part, parts) -> {
+            if (part == 2) throw new ArithmeticException("part 2 broke");
+        }));
+        assertTrue(e.getMessage().contains("part 2 broke"), e.getMessage());
+        workers.run((part, parts) -> runs[part]++); // still working afterwards
+        assertArrayEquals(new int[] {1001, 1001, 1001}, runs);
+    }
+
+    @Test
     void shapeMismatchNamesBothShapes() {
         Speedy.Matrix a = new Speedy.Matrix(2, 3), b = new Speedy.Matrix(4, 5);
         var e = assertThrows(IllegalArgumentException.class, () -> Speedy.FastMatmul.multiply(a, b, new Speedy.Matrix(2, 5)));
