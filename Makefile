@@ -1,7 +1,8 @@
 # The course's build: compile each lesson on its own, test it, run it.
-#   make test        every lesson's tests, ending with "N passed, N failed"
-#   make test-03     one lesson's tests
+#   make test        every lesson's tests and the course check, ending with "N passed, N failed"
+#   make test-03     one lesson's tests (test-course: the course check alone)
 #   make run-03      run lesson 03 as its README says (ARGS="--seed 7" passes flags)
+#   make diff-03     what lesson 03 changes in the network code of lesson 02
 #   make lessons     run every lesson's default demo, in order
 #   make bench       the speed benchmark of lesson 09 (matrix products and training times)
 #   make clean       remove build/ and out/
@@ -14,44 +15,64 @@ JUNIT_VERSION := 1.14.4
 JUNIT_JAR ?= build/junit-platform-console-standalone-$(JUNIT_VERSION).jar
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
-.PHONY: test lessons bench clean $(LESSONS:%=test-%) $(LESSONS:%=run-%) $(LESSONS:%=check-%)
+SUITES := $(LESSONS) course
 
-# A lesson's tests: compile the lesson alone, then its tests against it, then run them.
-# Each check-NN leaves "passed failed" in build/NN/counts for the summaries below.
-$(LESSONS:%=check-%): check-%: $(JUNIT_JAR)
-	@echo "== lesson $*"; rm -rf build/$*; mkdir -p build/$*/main build/$*/test; echo "0 1" > build/$*/counts
-	@if grep -nP '[^\x00-\x7F]' lessons/$*/*.java tests/$*/*.java; then \
-	  echo "lesson $*: keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
+.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=check-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%)
+
+# A lesson's tests: compile the lesson alone, then its tests against it, then run them. The course
+# check (tests/course) reads every lesson as text and compiles against nothing but JUnit.
+# Each check-NN writes JUnit's whole report to build/NN/log, prints only what failed, and leaves
+# "passed failed" in build/NN/counts for the summary below.
+$(SUITES:%=check-%): check-%: $(JUNIT_JAR)
+	@rm -rf build/$*; mkdir -p build/$*/main build/$*/test; echo "0 1" > build/$*/counts
+	@if grep -nP '[^\x00-\x7F]' $(wildcard lessons/$*/*.java) tests/$*/*.java; then \
+	  echo "$*: keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
 	  exit 1; fi
-	@$(JAVAC) --release 17 -Xlint:all,-serial -Werror -d build/$*/main lessons/$*/*.java \
+	@{ [ $* = course ] || $(JAVAC) --release 17 -Xlint:all,-serial -Werror -d build/$*/main lessons/$*/*.java; } \
 	  && $(JAVAC) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
-	  || { echo "lesson $*: did not compile"; exit 1; }
+	  || { echo "$*: did not compile"; exit 1; }
 	@$(JAVA) -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
 	    --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests --scan-classpath build/$*/test \
-	  | tee build/$*/log; \
+	  > build/$*/log 2>&1; \
 	passed=$$(sed -n 's/.*\[ *\([0-9]*\) tests successful.*/\1/p' build/$*/log); \
 	failed=$$(sed -n 's/.*\[ *\([0-9]*\) tests failed.*/\1/p' build/$*/log); \
 	[ -n "$$passed" ] || { passed=0; failed=1; }; \
 	echo "$$passed $$failed" > build/$*/counts; \
-	echo "lesson $*: $$passed passed, $$failed failed"
+	if [ "$$failed" != 0 ]; then \
+	  echo "== $*: $$failed failed (the whole report: build/$*/log)"; \
+	  grep -E '✘|=>|Exception|Error' build/$*/log | grep -v '^\s*at ' | head -60; \
+	fi
 
 # Runs the check-NN targets named in $(1), one per core, each lesson's output kept together;
 # then prints their sum and fails if any test failed.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 define summarise
+@mkdir -p build; touch build/tests-started
 @$(MAKE) -s --no-print-directory -k -j$(JOBS) --output-sync=target $(addprefix check-,$(1)) || true
 @passed=0; failed=0; \
 for n in $(1); do \
   read p f < build/$$n/counts; passed=$$((passed + p)); failed=$$((failed + f)); \
+  printf '%-8s %4d passed, %d failed\n' "$$n" "$$p" "$$f"; \
 done; \
+touched=$$(find out -type f -newer build/tests-started 2>/dev/null | head -3); \
+if [ -n "$$touched" ]; then echo "tests wrote into out/ (they must use a temporary folder): $$touched"; failed=$$((failed + 1)); fi; \
 echo; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 endef
 
 test: $(JUNIT_JAR)
-	$(call summarise,$(LESSONS))
+	$(call summarise,$(SUITES))
 
-$(LESSONS:%=test-%): test-%: $(JUNIT_JAR)
+$(SUITES:%=test-%): test-%: $(JUNIT_JAR)
 	$(call summarise,$*)
+
+# The network code (everything between the lesson's class line and its "the lesson" banner) of
+# lesson NN-1 against lesson NN: exactly what lesson NN adds or changes.
+concept = awk '/^public class /{on=1; next} /^    \/\/ -+ the lesson$$/{exit} on' $(1)
+$(LESSONS:%=diff-%): diff-%:
+	@prev=$$(printf '%02d' $$((10#$* - 1))); \
+	[ -d lessons/$$prev ] || { echo "lesson $* is the first: there is nothing to compare it with"; exit 0; }; \
+	a=$$(echo lessons/$$prev/*.java); b=$$(echo lessons/$*/*.java); \
+	diff -u --label "$$a" --label "$$b" <($(call concept,"$$a")) <($(call concept,"$$b")); [ $$? -le 1 ]
 
 $(LESSONS:%=run-%): run-%:
 	$(JAVA) $(wildcard lessons/$*/*.java) $(ARGS)
