@@ -1,24 +1,38 @@
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
  * Test support shared by every lesson's tests: runs a lesson's main in a fresh JVM, as a learner
  * would from the course's top folder, and captures its exit code and what it printed.
+ * Pictures go to a temporary folder (--out), never to the learner's out/.
  */
 record LessonRun(int exitCode, String out, String err) {
 
+    /** The folder every run of this test JVM writes its pictures to; removed when the JVM ends. */
+    static final Path PICTURES = temporaryFolder();
+
     static LessonRun of(String mainClass, String... args) {
+        return in(PICTURES, mainClass, args);
+    }
+
+    /** Runs the lesson with --out folder, so a test can look at exactly what one run wrote. */
+    static LessonRun in(Path folder, String mainClass, String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
+        command.addAll(List.of("--out", folder.toString()));
         try {
             Process process = new ProcessBuilder(command).start();
             process.getOutputStream().close();
@@ -32,6 +46,24 @@ record LessonRun(int exitCode, String out, String err) {
                     new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
         } catch (IOException | InterruptedException e) {
             throw new AssertionError("could not run " + mainClass + ": " + e, e);
+        }
+    }
+
+    static Path temporaryFolder() {
+        try {
+            Path folder = Files.createTempDirectory("course pictures "); // a space, as in many home folders
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(folder)));
+            return folder;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void delete(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
         }
     }
 
