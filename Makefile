@@ -17,13 +17,13 @@ LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
 SUITES := $(LESSONS) course
 
-.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=check-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%)
+.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%)
 
 # A lesson's tests: compile the lesson alone, then its tests against it, then run them. The course
 # check (tests/course) reads every lesson as text and compiles against nothing but JUnit.
-# Each check-NN writes JUnit's whole report to build/NN/log, prints only what failed, and leaves
+# Each suite-NN writes JUnit's whole report to build/NN/log, prints only what failed, and leaves
 # "passed failed" in build/NN/counts for the summary below.
-$(SUITES:%=check-%): check-%: $(JUNIT_JAR)
+$(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
 	@rm -rf build/$*; mkdir -p build/$*/main build/$*/test; echo "0 1" > build/$*/counts
 	@if grep -nP '[^\x00-\x7F]' $(wildcard lessons/$*/*.java) tests/$*/*.java; then \
 	  echo "$*: keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
@@ -43,12 +43,12 @@ $(SUITES:%=check-%): check-%: $(JUNIT_JAR)
 	  grep -E '✘|=>|Exception|Error' build/$*/log | grep -v '^\s*at ' | head -60; \
 	fi
 
-# Runs the check-NN targets named in $(1), one per core, each lesson's output kept together;
+# Runs the suite-NN targets named in $(1), one per core, each lesson's output kept together;
 # then prints their sum and fails if any test failed.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 define summarise
 @mkdir -p build; touch build/tests-started
-@$(MAKE) -s --no-print-directory -k -j$(JOBS) --output-sync=target $(addprefix check-,$(1)) || true
+@$(MAKE) -s --no-print-directory -k -j$(JOBS) --output-sync=target $(addprefix suite-,$(1)) || true
 @passed=0; failed=0; \
 for n in $(1); do \
   read p f < build/$$n/counts; passed=$$((passed + p)); failed=$$((failed + f)); \
