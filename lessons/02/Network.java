@@ -4,13 +4,23 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
@@ -22,34 +32,43 @@ import javax.imageio.ImageIO;
  * first to last, is the forward pass (feed-forward); its result is the network's prediction,
  * and the mean squared error says how far that prediction is from the answer we wanted.
  *
+ * Follows: the UPM hands-on, section 3b "Create a neural network", and the 2-2-1 feed-forward
+ * example and MSE of Ex10si0n's chapter 3 (after Victor Zhou); see README.md for the authors and link.
+ * New here: NeuralNetwork (layers, random, forward) and mse.
+ * Carried: Neuron and Activation from lesson 01, unchanged; Neuron is nested here, since this
+ * file's top class is the lesson.
+ * Changed: nothing.
+ *
  * Run: java lessons/02/Network.java [--seed N] [--exercise 1|2|3]
  */
 public class Network {
 
-    /** One neuron, copied from lesson 01 with only the sigmoid: y = sigmoid(w.x + b). */
+    /** One neuron: lesson 01's, nested in this lesson's class. y = f(w.x + b). */
     static class Neuron {
         final double[] weights;
         double bias;
+        final Activation activation;
 
-        Neuron(double[] weights, double bias) {
+        Neuron(double[] weights, double bias, Activation activation) {
             this.weights = weights;
             this.bias = bias;
+            this.activation = activation;
         }
 
         /** A neuron with weights and bias drawn uniformly from [-1, 1), as the tutorial does. */
-        static Neuron random(int inputs, Random rng) {
+        static Neuron random(int inputs, Activation activation, Random rng) {
             double[] weights = new double[inputs];
             for (int i = 0; i < inputs; i++) weights[i] = uniform(rng);
-            return new Neuron(weights, uniform(rng));
+            return new Neuron(weights, uniform(rng), activation);
         }
 
         static double uniform(Random rng) {
             return 2 * rng.nextDouble() - 1;
         }
 
-        /** y = sigmoid(w.x + b) */
+        /** y = f(w.x + b) */
         double forward(double[] inputs) {
-            return sigmoid(dot(weights, inputs) + bias);
+            return activation.apply(dot(weights, inputs) + bias);
         }
 
         /** w.x = w1*x1 + w2*x2 + ... + wn*xn, written out as the loop it is. */
@@ -64,53 +83,55 @@ public class Network {
         }
     }
 
-    /** sigmoid(z) = 1 / (1 + e^-z): squashes any sum into (0, 1). */
-    static double sigmoid(double z) {
-        return 1 / (1 + Math.exp(-z));
+    /** Activation functions: each turns the neuron's sum z into its output. */
+    enum Activation {
+        SIGMOID("sigmoid") {
+            double apply(double z) { return 1 / (1 + Math.exp(-z)); }
+        },
+        TANH("tanh") {
+            double apply(double z) { return Math.tanh(z); }
+        },
+        RELU("ReLU") {
+            double apply(double z) { return Math.max(0, z); }
+        },
+        LEAKY_RELU("leaky ReLU") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+        };
+
+        final String label;
+
+        Activation(String label) {
+            this.label = label;
+        }
+
+        abstract double apply(double z);
     }
 
-    /** A layer of `size` neurons, each reading the same `inputs` values. */
-    static Neuron[] layer(int inputs, int size, Random rng) {
-        Neuron[] layer = new Neuron[size];
-        for (int j = 0; j < size; j++) layer[j] = Neuron.random(inputs, rng);
-        return layer;
-    }
-
-    /** A layer's forward pass: every neuron reads the same x and gives one number. */
-    static double[] forwardLayer(Neuron[] layer, double[] x) {
-        double[] out = new double[layer.length];
-        for (int j = 0; j < layer.length; j++) out[j] = layer[j].forward(x);
-        return out;
-    }
-
-    /** Layers of neurons: the hidden layers first, the output layer last. */
+    /** Layers of neurons; the last layer is the output layer. */
     static class NeuralNetwork {
         final Neuron[][] layers;
 
         NeuralNetwork(Neuron[][] layers) {
-            for (int k = 1; k < layers.length; k++) {
-                for (Neuron n : layers[k]) {
-                    if (n.weights.length != layers[k - 1].length) {
-                        throw new IllegalArgumentException("layer " + (k + 1) + " expected "
-                                + n.weights.length + " inputs, got " + layers[k - 1].length
-                                + " from layer " + k);
-                    }
-                }
-            }
             this.layers = layers;
         }
 
-        /** Feed-forward: each layer's output is the next layer's input. */
-        double[] forward(double[] x) {
-            for (Neuron[] layer : layers) x = forwardLayer(layer, x);
-            return x;
+        /** sizes = {inputs, hidden..., outputs}, every neuron drawn from rng. */
+        static NeuralNetwork random(int[] sizes, Activation activation, Random rng) {
+            Neuron[][] layers = new Neuron[sizes.length - 1][];
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = new Neuron[sizes[l + 1]];
+                for (int j = 0; j < sizes[l + 1]; j++) layers[l][j] = Neuron.random(sizes[l], activation, rng);
+            }
+            return new NeuralNetwork(layers);
         }
 
-        /** "2-4-4-1": the number of inputs, then the size of each layer. */
-        String shape() {
-            StringBuilder s = new StringBuilder().append(layers[0][0].weights.length);
-            for (Neuron[] layer : layers) s.append('-').append(layer.length);
-            return s.toString();
+        double[] forward(double[] x) {
+            for (Neuron[] layer : layers) {
+                double[] next = new double[layer.length];
+                for (int j = 0; j < layer.length; j++) next[j] = layer[j].forward(x);
+                x = next;
+            }
+            return x;
         }
     }
 
@@ -130,17 +151,20 @@ public class Network {
 
     // ---------------------------------------------------------------- the lesson
 
+    static final String USAGE = """
+            java lessons/02/Network.java [--seed N] [--exercise 1|2|3]
+              --seed N       seed of the random weights of step 1 and exercise 2 (default 42)
+              --exercise N   run exercise N of the README instead of the lesson""";
+
     public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
         try {
-            Options options = Options.parse(args);
-            switch (options.exercise) {
-                case 0 -> lesson(options.seed);
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            switch ((int) flags.number("--exercise", 0, 0, 3)) {
                 case 1 -> exerciseByHand();
-                case 2 -> exerciseShapes(options.seed);
+                case 2 -> exerciseShapes(seed);
                 case 3 -> exerciseNearMiss();
-                default -> throw new UserError("there is no exercise " + options.exercise
-                        + "; try --exercise 1, 2 or 3");
+                default -> lesson(seed);
             }
         } catch (UserError e) {
             System.err.println("Network: " + e.getMessage());
@@ -151,26 +175,23 @@ public class Network {
     static void lesson(long seed) {
         System.out.println("Lesson 02: a network is layers of neurons; each layer feeds the next");
 
-        System.out.println("\n1. The tutorial's 2-4-4-1 network, random weights (seed " + seed + "), input [1, 2]");
-        Random rng = new Random(seed);
-        Neuron[][] layers = {
-            layer(2, 4, rng),  // hidden layer 1: 4 neurons, each reading the 2 inputs
-            layer(4, 4, rng),  // hidden layer 2: 4 neurons, each reading hidden layer 1's 4 outputs
-            layer(4, 1, rng)}; // output layer: 1 neuron, reading hidden layer 2's 4 outputs
+        // hidden layer 1: 4 neurons, each reading the 2 inputs; hidden layer 2: 4 neurons, each
+        // reading hidden layer 1's 4 outputs; output layer: 1 neuron, reading hidden layer 2's 4
+        NeuralNetwork net = NeuralNetwork.random(new int[] {2, 4, 4, 1}, Activation.SIGMOID, new Random(seed));
+        System.out.println("\n1. The tutorial's " + shape(net) + " network, random weights (seed " + seed + "), input [1, 2]");
         double[] input = {1, 2};
         double[] x = input;
-        for (int k = 0; k < layers.length; k++) {
-            String name = k == layers.length - 1 ? "output layer" : "hidden layer " + (k + 1);
+        for (int k = 0; k < net.layers.length; k++) { // the tutorial's loop over the layers
+            String name = k == net.layers.length - 1 ? "output layer" : "hidden layer " + (k + 1);
             System.out.printf("   -> %-14s reads %s%n", name, format(x));
-            x = forwardLayer(layers[k], x);
+            x = forwardLayer(net.layers[k], x);
             System.out.printf("   <- %-14s gives %s%n", name, format(x));
         }
-        NeuralNetwork net = new NeuralNetwork(layers);
         double[] byClass = net.forward(input);
-        System.out.println("   The same neurons inside a NeuralNetwork: forward([1, 2]) = " + format(byClass));
+        System.out.println("   The same in one call, NeuralNetwork.forward([1, 2]) = " + format(byClass));
         System.out.println("   Identical to the loop's output, to the last bit: " + Arrays.equals(x, byClass));
-        Path png = outDir().resolve("02-network.png");
-        save(diagram(layers, input, "The " + net.shape() + " network (seed " + seed + "), one forward pass"), png);
+        Path png = savePng(diagram(net.layers, input, "The " + shape(net) + " network (seed " + seed + "), one forward pass"),
+                "02-network.png");
         System.out.println("   diagram: " + png);
 
         System.out.println("\n2. The worked example: a 2-2-1 network, every neuron with weights [0, 1] and bias 0");
@@ -189,18 +210,32 @@ public class Network {
         double[] predicted = {0, 0, 0, 0};
         System.out.println("   targets " + Arrays.toString(target) + ", predictions " + Arrays.toString(predicted));
         System.out.println("   mse = ((1-0)^2 + (0-0)^2 + (0-0)^2 + (1-0)^2) / 4 = " + mse(target, predicted));
-        System.out.printf("   Had we wanted 1 for [2, 3], the 2-2-1 network's loss is (1 - %.4f)^2 = %.4f.%n",
+        System.out.printf("   Had we wanted 1 for [2, 3], the 2-2-1 network's MSE is (1 - %.4f)^2 = %.4f.%n",
                 output, mse(new double[] {1}, new double[] {output}));
         System.out.println("   Training (lesson 03) means changing weights and biases to make this number small.");
+    }
+
+    /** One layer's forward pass: every neuron reads the same x and gives one number. */
+    static double[] forwardLayer(Neuron[] layer, double[] x) {
+        double[] out = new double[layer.length];
+        for (int j = 0; j < layer.length; j++) out[j] = layer[j].forward(x);
+        return out;
     }
 
     /** The tutorial's 2-2-1 network: h1, h2 and o1 all have weights [0, 1] and bias 0. */
     static NeuralNetwork workedExample() {
         Neuron[][] layers = new Neuron[][] {new Neuron[2], new Neuron[1]};
         for (Neuron[] layer : layers) {
-            for (int j = 0; j < layer.length; j++) layer[j] = new Neuron(new double[] {0, 1}, 0);
+            for (int j = 0; j < layer.length; j++) layer[j] = new Neuron(new double[] {0, 1}, 0, Activation.SIGMOID);
         }
         return new NeuralNetwork(layers);
+    }
+
+    /** "2-4-4-1": the number of inputs, then the size of each layer. */
+    static String shape(NeuralNetwork net) {
+        StringBuilder s = new StringBuilder().append(net.layers[0][0].weights.length);
+        for (Neuron[] layer : net.layers) s.append('-').append(layer.length);
+        return s.toString();
     }
 
     /** [0.090226, 0.617916]: six decimals are plenty to follow numbers from layer to layer. */
@@ -215,11 +250,11 @@ public class Network {
     /** Exercise 1: the 2-2-1 network by hand, for an input where no calculator is needed until the end. */
     static void exerciseByHand() {
         System.out.println("Exercise 1: the 2-2-1 network (weights [0, 1], bias 0) by hand, for input [0, 0]");
-        double h = sigmoid(0);
+        double h = Activation.SIGMOID.apply(0);
         System.out.println("   z  = 0*0 + 1*0 + 0 = 0 for h1 and for h2");
         System.out.println("   h1 = h2 = sigmoid(0) = 1 / (1 + e^0) = 1 / 2 = " + h);
         System.out.println("   z  = 0*h1 + 1*h2 + 0 = 0.5 for o1");
-        System.out.printf("   o1 = sigmoid(0.5) = 1 / (1 + e^-0.5) = 1 / (1 + %.4f) = %.4f%n", Math.exp(-0.5), sigmoid(0.5));
+        System.out.printf("   o1 = sigmoid(0.5) = 1 / (1 + e^-0.5) = 1 / (1 + %.4f) = %.4f%n", Math.exp(-0.5), Activation.SIGMOID.apply(0.5));
         NeuralNetwork tiny = workedExample();
         for (double[] x : new double[][] {{0, 0}, {7, 0}, {-100, 0}}) {
             System.out.printf("   check: forward(%s) = %.4f%n", Arrays.toString(x), tiny.forward(x)[0]);
@@ -231,13 +266,11 @@ public class Network {
     static void exerciseShapes(long seed) {
         Random rng = new Random(seed);
         System.out.println("Exercise 2: other shapes; every neuron has one weight per input plus one bias");
-        NeuralNetwork net = new NeuralNetwork(new Neuron[][] {layer(3, 5, rng), layer(5, 2, rng)});
+        NeuralNetwork net = NeuralNetwork.random(new int[] {3, 5, 2}, Activation.SIGMOID, rng);
         System.out.println("   3-5-2 on [1, 2, 3] -> " + format(net.forward(new double[] {1, 2, 3})) + ": two outputs");
         System.out.println("   shape              weights   biases   parameters");
         for (int[] sizes : new int[][] {{2, 2, 1}, {2, 4, 4, 1}, {3, 5, 2}, {784, 30, 10}, {784, 30, 30, 30, 10}, {784, 100, 10}}) {
-            Neuron[][] layers = new Neuron[sizes.length - 1][];
-            for (int k = 1; k < sizes.length; k++) layers[k - 1] = layer(sizes[k - 1], sizes[k], rng);
-            NeuralNetwork shaped = new NeuralNetwork(layers);
+            NeuralNetwork shaped = NeuralNetwork.random(sizes, Activation.SIGMOID, rng);
             int weights = 0, biases = 0;
             for (Neuron[] layer : shaped.layers) {
                 for (Neuron n : layer) {
@@ -245,7 +278,7 @@ public class Network {
                     biases++;
                 }
             }
-            System.out.printf("   %-16s %9d %8d %12d%n", shaped.shape(), weights, biases, weights + biases);
+            System.out.printf("   %-16s %9d %8d %12d%n", shape(shaped), weights, biases, weights + biases);
         }
         System.out.println("   Between layers of sizes m and n sit m*n weights, a product: widening the hidden layer");
         System.out.println("   from 30 to 100 more than triples the count, two more layers of 30 add under 2,000.");
@@ -265,68 +298,7 @@ public class Network {
         System.out.println("   and ten times as much as the near miss's four small ones (0.01 + 0.01 + 0.04 + 0.04).");
     }
 
-    // ---------------------------------------------------------------- flags and errors
-
-    static final String USAGE = "usage: java lessons/02/Network.java [--seed N] [--exercise 1|2|3]";
-
-    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
-    static class UserError extends RuntimeException {
-        UserError(String message) {
-            super(message);
-        }
-    }
-
-    record Options(long seed, int exercise) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
-            }
-            return new Options(seed, exercise);
-        }
-
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
-            try {
-                return Long.parseLong(args[i]);
-            } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- output files
-
-    /** out/ in the course's top folder (found by walking up to the folder holding datasets/). */
-    static Path outDir() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p.resolve("out");
-        }
-        return here.resolve("out");
-    }
-
-    /** Writes a temporary file first, so a failure never leaves half a PNG behind. */
-    static void save(BufferedImage image, Path png) {
-        try {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".diagram", ".png");
-            try {
-                ImageIO.write(image, "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
-        }
-    }
+    // ---------------------------------------------------------------- pictures
 
     static final Color POSITIVE = new Color(31, 119, 180), NEGATIVE = new Color(230, 110, 20);
 
@@ -336,7 +308,6 @@ public class Network {
      * neuron gives for this input, shaded from white (0) to green (1).
      */
     static BufferedImage diagram(Neuron[][] layers, double[] input, String title) {
-        System.setProperty("java.awt.headless", "true"); // draw without a screen
         int width = 800, height = 500, radius = 25, top = 60, bottom = 410;
         double[][] values = new double[layers.length + 1][];
         values[0] = input;
@@ -416,5 +387,228 @@ public class Network {
     static void centred(Graphics2D g, String text, int x, int baseline) {
         FontMetrics fm = g.getFontMetrics();
         g.drawString(text, x - fm.stringWidth(text) / 2, baseline);
+    }
+
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson. None of it is about neural networks; you can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
+
+    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
+    static class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
+        }
+    }
+
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
+            }
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
+        }
+
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
+            try {
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
+            } catch (NumberFormatException e) {
+                // said below, with the range
+            }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
+        }
+    }
+
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
+
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
+        return here;
+    }
+
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
+        try {
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (IOException e) {
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
+        }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
+    }
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
+    static class Chart {
+        enum Style { LINE, DASHED, DOTS, RINGS }
+
+        record Series(String name, double[] x, double[] y, Style style) {}
+
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
+        final String title, xLabel, yLabel;
+        final List<Series> series = new ArrayList<>();
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
+
+        Chart(String title, String xLabel, String yLabel) {
+            this.title = title;
+            this.xLabel = xLabel;
+            this.yLabel = yLabel;
+        }
+
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
+        }
+
+        Path save(String name) {
+            return savePng(draw(), name);
+        }
+
+        BufferedImage draw() {
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = image.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.fillRect(0, 0, 800, 500);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            FontMetrics fm = g.getFontMetrics();
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
+            }
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
+            }
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
+                }
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
+            }
+            g.setClip(null);
+            g.setStroke(new BasicStroke(1));
+            g.setColor(Color.BLACK);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
+            g.dispose();
+            return image;
+        }
+
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
+        }
+
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (Series s : series) {
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                }
+            }
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
+        }
+
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
+            List<Double> ticks = new ArrayList<>();
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
+            return ticks;
+        }
+
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+        }
     }
 }

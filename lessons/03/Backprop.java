@@ -4,15 +4,23 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.DoubleConsumer;
 import javax.imageio.ImageIO;
@@ -23,6 +31,21 @@ import javax.imageio.ImageIO;
  * To learn, every weight must know how the error changes when it moves: dE/dw. The chain rule
  * gives that one neuron at a time, from the output back to the inputs, and gradient descent
  * then moves each weight a little downhill: w <- w - eta * dE/dw.
+ *
+ * Follows: the UPM hands-on, sections 3c "Backpropagation on a neuron" and 3d "Backpropagation
+ * on the full network" (its exercises 4 and 5), and "Training a Neural Network" (the
+ * hand-derived weight/height network) of Ex10si0n's chapter 3, after Victor Zhou; see
+ * README.md for the authors and link.
+ * New here: Neuron.backward and Neuron.update; Activation.derivative; NeuralNetwork.backward,
+ * update and backpropagate; error and errorGradient (E = 1/2 sum (t - y)^2, dE/dy = y - t); a
+ * gradient check against central differences.
+ * Carried: Neuron, Activation and NeuralNetwork from lesson 02, with the changes below.
+ * Changed: Neuron: remembers the input and output of its last forward pass (backward needs
+ * them), stores its gradients, and gains backward (the chain rule) and update (one step of
+ * gradient descent); forward and random now do the sum and the draws inline, without dot and
+ * uniform. Activation: gains derivative(y), each activation's slope written from its output,
+ * and formula, that slope as text. NeuralNetwork: gains backward, update and backpropagate.
+ * Lesson 02's mse is not needed here: error takes its place.
  *
  * Run: java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]
  */
@@ -198,16 +221,20 @@ public class Backprop {
 
     // ---------------------------------------------------------------- the lesson
 
+    static final String USAGE = """
+            java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]
+              --seed N       seed of step 4's starting weights and step 5's random networks (default 42)
+              --exercise N   run exercise N of the README instead of the lesson""";
+
     public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
         try {
-            Options options = Options.parse(args);
-            switch (options.exercise) {
-                case 0 -> lesson(new Random(options.seed));
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            switch ((int) flags.number("--exercise", 0, 0, 3)) {
                 case 1 -> exerciseLearningRates();
                 case 2 -> exerciseManySteps();
-                case 3 -> exerciseUnshiftedData(new Random(options.seed));
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
+                case 3 -> exerciseUnshiftedData(seed);
+                default -> lesson(new Random(seed));
             }
         } catch (UserError e) {
             System.err.println("Backprop: " + e.getMessage());
@@ -265,9 +292,7 @@ public class Backprop {
             System.out.printf("   %-11s f'(z) = %-22s largest gap to (f(z+h) - f(z-h))/2h on [-5, 5]: %.1e%n",
                     f.label, f.formula, worst);
         }
-        Path png = outDir().resolve("03-derivatives.png");
-        save(derivativeChart(), png);
-        System.out.println("   plot: " + png);
+        System.out.println("   plot: " + derivativeChart().save("03-derivatives.png"));
     }
 
     static Chart derivativeChart() {
@@ -278,9 +303,9 @@ public class Backprop {
         for (Activation f : Activation.values()) {
             double[] slope = new double[points];
             for (int i = 0; i < points; i++) slope[i] = f.derivative(f.apply(z[i]));
-            chart.add(f.label, z, slope, f == Activation.LEAKY_RELU); // dashed: it covers ReLU for z > 0
+            chart.add(f.label, z, slope, f == Activation.LEAKY_RELU ? Chart.Style.DASHED : Chart.Style.LINE); // it covers ReLU for z > 0
         }
-        chart.yRange(-0.1, 1.2);
+        chart.yRange = new double[] {-0.1, 1.2};
         return chart;
     }
 
@@ -370,14 +395,14 @@ public class Backprop {
             b2 -= learningRate * dLdZ2;
         }
 
-        /** Mean squared error over the four people. */
+        /** The mean squared error over the four people (one output each): sum (t - o)^2 / 4. */
         double loss(double[][] people) {
             double sum = 0;
             for (int p = 0; p < people.length; p++) sum += Math.pow(FEMALE[p] - predict(people[p]), 2);
             return sum / people.length;
         }
 
-        /** Trains for the given epochs and returns the loss before each one, and after the last. */
+        /** Trains for the given epochs; history[e] is the MSE after e epochs (history[0]: before training). */
         double[] fit(double[][] people, int epochs, double learningRate) {
             double[] history = new double[epochs + 1];
             for (int epoch = 0; epoch < epochs; epoch++) {
@@ -394,21 +419,20 @@ public class Backprop {
         System.out.println("\n4. A hand-derived 2-2-1 network learns gender from weight and height (learning rate 0.1)");
         GenderNetwork net = new GenderNetwork(rng);
         double[] history = net.fit(PEOPLE, 1000, 0.1);
-        for (int epoch = 0; epoch < 1000; epoch += 10) {
-            System.out.printf("   epoch %3d loss %.3f%s", epoch, history[epoch], epoch % 50 == 40 ? "\n" : "");
+        System.out.printf("   before training: MSE %.3f%n", history[0]);
+        for (int epoch = 10; epoch <= 1000; epoch += 10) {
+            System.out.printf("   epoch %4d MSE %.3f%s", epoch, history[epoch], epoch % 50 == 0 ? "\n" : "");
         }
-        System.out.printf("   after 1000 epochs the loss is %.4f%n", history[1000]);
+        System.out.printf("   after 1000 epochs the MSE is %.4f%n", history[1000]);
         double emily = net.predict(new double[] {-7, -3}), frank = net.predict(new double[] {20, 2});
         System.out.printf("   Emily (128 lb, 63 in): %.3f -> %s%n", emily, emily > 0.5 ? "F" : "M");
         System.out.printf("   Frank (155 lb, 68 in): %.3f -> %s%n", frank, frank > 0.5 ? "F" : "M");
         double[] epochs = new double[history.length];
         for (int i = 0; i < epochs.length; i++) epochs[i] = i;
         Chart chart = new Chart("Weight/height network: training loss", "epoch", "mean squared error");
-        chart.add("loss over the four people", epochs, history, false);
-        chart.yRange(0, history[0] * 1.05);
-        Path png = outDir().resolve("03-gender-loss.png");
-        save(chart, png);
-        System.out.println("   plot: " + png);
+        chart.add("MSE over the four people", epochs, history, Chart.Style.LINE);
+        chart.yRange = new double[] {0, history[0] * 1.05};
+        System.out.println("   plot: " + chart.save("03-gender-loss.png"));
     }
 
     /** Step 5: backprop's gradient against central differences, for every parameter. */
@@ -513,25 +537,41 @@ public class Backprop {
     }
 
     /** Exercise 3: the weight/height example without shifting the data first. */
-    static void exerciseUnshiftedData(Random rng) {
+    static void exerciseUnshiftedData(long seed) {
         System.out.println("Exercise 3: the weight/height network on raw pounds and inches");
         double[][] raw = new double[PEOPLE.length][];
         for (int p = 0; p < PEOPLE.length; p++) raw[p] = new double[] {PEOPLE[p][0] + 135, PEOPLE[p][1] + 66};
-        GenderNetwork net = new GenderNetwork(rng);
+        GenderNetwork net = new GenderNetwork(new Random(seed));
         double[] history = net.fit(raw, 1000, 0.1);
-        System.out.printf("   loss at epoch 0: %.3f, after 1000 epochs: %.3f (shifted data reaches about 0.002)%n",
-                history[0], history[1000]);
-        System.out.println("   0.250 is the score of answering 0.5 for everyone: the network has learned nothing.");
-        double h1 = sigmoid(net.w1 * 133 + net.w2 * 65 + net.b1);
-        System.out.printf("   Alice's first hidden neuron: sigmoid(%.1f) = %.6f, slope %.2e%n",
-                net.w1 * 133 + net.w2 * 65 + net.b1, h1, h1 * (1 - h1));
-        System.out.println("   Inputs in the hundreds push every hidden sum far from 0, where the sigmoid is flat:");
-        System.out.println("   its slope, and so every gradient through it, is almost zero. Centre your data.");
+        double shifted = new GenderNetwork(new Random(seed)).fit(PEOPLE, 1000, 0.1)[1000];
+        System.out.printf("   MSE before training %.3f, after 1000 epochs %.3f (shifted data, same starting weights: %.4f)%n",
+                history[0], history[1000], shifted);
+        double constant = 0; // the best single answer for everyone is the share of women, and its MSE is
+        for (double f : FEMALE) constant += f / FEMALE.length;
+        double best = 0;
+        for (double f : FEMALE) best += (f - constant) * (f - constant) / FEMALE.length;
+        boolean nothing = history[1000] > 0.9 * best;
+        System.out.printf("   %.3f is the MSE of answering %.1f for everyone: %s%n", best, constant,
+                nothing ? "the network has learned nothing more than that." : "the network did better than that.");
+        double z = net.w1 * 133 + net.w2 * 65 + net.b1, h1 = sigmoid(z);
+        System.out.printf("   Alice's first hidden neuron: sigmoid(%.1f) = %.6f, slope %.2e%n", z, h1, h1 * (1 - h1));
+        if (h1 * (1 - h1) < 1e-6) {
+            System.out.println("   Inputs in the hundreds push the hidden sums far from 0, where the sigmoid is flat:");
+            System.out.println("   its slope, and so every gradient through it, is almost zero. Centre your data.");
+        } else {
+            System.out.println("   This neuron still has some slope; look at the others. Inputs in the hundreds");
+            System.out.println("   push hidden sums far from 0, where the sigmoid is flat. Centre your data.");
+        }
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson. None of it is about neural networks; you can stop reading here.
 
-    static final String USAGE = "usage: java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]";
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -540,66 +580,93 @@ public class Backprop {
         }
     }
 
-    record Options(long seed, int exercise) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            return new Options(seed, exercise);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(args[i]);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** out/ in the course's top folder (found by walking up to the folder holding datasets/). */
     static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p.resolve("out");
-        }
-        return here.resolve("out");
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
+        return here;
     }
 
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(Chart chart, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            chart.save(png);
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** A line chart drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final Color[] PALETTE = {
-            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)};
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        record Series(String name, double[] x, double[] y, Style style) {}
 
-        record Series(String name, double[] x, double[] y, boolean dashed) {}
-
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        Double yMin, yMax;
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -607,177 +674,116 @@ public class Backprop {
             this.yLabel = yLabel;
         }
 
-        void add(String name, double[] x, double[] y, boolean dashed) {
-            series.add(new Series(name, x, y, dashed));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** Fixes the y axis instead of fitting it to the data; points outside are clipped. */
-        void yRange(double min, double max) {
-            yMin = min;
-            yMax = max;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            if (yMin != null) { y0 = yMin; y1 = yMax; }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                Path2D.Double path = new Path2D.Double();
-                path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                for (int i = 1; i < line.x.length; i++) {
-                    path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(line.dashed));
-                g.draw(path);
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** The legend, in the top corner where it hides fewer data points. */
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            for (int s = 0; s < series.size(); s++) {
-                int rowY = y + 14 + s * rowHeight;
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(series.get(s).dashed));
-                g.drawLine(x + 8, rowY, x + 30, rowY);
-                g.setColor(Color.BLACK);
-                g.drawString(series.get(s).name, x + 38, rowY + fm.getAscent() / 2 - 1);
-            }
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        static BasicStroke stroke(boolean dashed) {
-            return dashed
-                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
-                    : new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
-        }
-
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-        }
-
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

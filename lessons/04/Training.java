@@ -4,14 +4,20 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +30,14 @@ import javax.imageio.ImageIO;
  * Backpropagation improves the network a little on one example. Training repeats it: every
  * example, epoch after epoch, until the error is small. Here a network learns XOR, the function
  * no single neuron can compute, and we look hard at the runs where it does not.
+ *
+ * Follows: the UPM hands-on, section 3e "Last step, training loop", and section 4a's "XOR
+ * function" with its exercise 6 (AND, one-hot); see README.md for the authors and link.
+ * New here: train (the loop over epochs and examples) and totalError (sum over the examples of
+ * sum (t - y)^2).
+ * Carried: Neuron, Activation, NeuralNetwork, error, errorGradient, checkSameLength and sigmoid
+ * from lesson 03, unchanged.
+ * Changed: nothing.
  *
  * Run: java lessons/04/Training.java [--seed N] [--exercise 1|2|3]
  */
@@ -87,12 +101,31 @@ public class Training {
         }
     }
 
-    /** The sigmoid and its derivative written from its output y (lesson 03 has the others). */
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
     enum Activation {
-        SIGMOID {
+        SIGMOID("sigmoid", "y(1 - y)") {
             double apply(double z) { return 1 / (1 + Math.exp(-z)); }
             double derivative(double y) { return y * (1 - y); }
+        },
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
         };
+
+        final String label, formula;
+
+        Activation(String label, String formula) {
+            this.label = label;
+            this.formula = formula;
+        }
 
         abstract double apply(double z);
 
@@ -152,6 +185,14 @@ public class Training {
         }
     }
 
+    /** E = 1/2 sum (t - o)^2; the 1/2 cancels when differentiating. */
+    static double error(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double sum = 0;
+        for (int i = 0; i < target.length; i++) sum += (target[i] - output[i]) * (target[i] - output[i]);
+        return sum / 2;
+    }
+
     /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
@@ -166,54 +207,61 @@ public class Training {
         }
     }
 
+    static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
     /**
-     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
-     * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
+     * Trains with one update per example, in order, for the given number of epochs. history[e] is
+     * the total error after e epochs (history[0]: before training); the total error is printed
+     * after epoch 1 and every printEvery epochs (printEvery 0: never).
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
-        double[] history = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        double[] history = new double[epochs + 1];
+        history[0] = totalError(net, inputs, targets);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
-            if (printEvery > 0 && epoch % printEvery == 0) {
+            if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
         }
         return history;
     }
 
-    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
+    /** The total error, sum over the examples of sum (t - o)^2: twice the examples' E, added up. */
     static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
         double sum = 0;
-        for (int i = 0; i < inputs.length; i++) {
-            double[] output = net.forward(inputs[i]);
-            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
-        }
+        for (int i = 0; i < inputs.length; i++) sum += 2 * error(targets[i], net.forward(inputs[i]));
         return sum;
     }
 
     // ---------------------------------------------------------------- the lesson
 
-    static final double[][] XOR_INPUTS = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
-    static final double[][] XOR_TARGETS = {{0}, {1}, {1}, {0}};
+    static final String USAGE = """
+            java lessons/04/Training.java [--seed N] [--exercise 1|2|3]
+              --seed N       seed of step 1's network; step 2 and exercise 2 use seeds N to N + 19 (default 42)
+              --exercise N   run exercise N of the README instead of the lesson""";
 
     public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
         try {
-            Options options = Options.parse(args);
-            switch (options.exercise) {
-                case 0 -> lesson(options.seed);
-                case 1 -> exerciseFourOutputs(new Random(options.seed));
-                case 2 -> exerciseLearningRates(options.seed);
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            switch ((int) flags.number("--exercise", 0, 0, 3)) {
+                case 1 -> exerciseFourOutputs(new Random(seed));
+                case 2 -> exerciseLearningRates(seed);
                 case 3 -> exerciseZeroWeights();
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
+                default -> lesson(seed);
             }
         } catch (UserError e) {
             System.err.println("Training: " + e.getMessage());
             System.exit(2);
         }
     }
+
+    static final double[][] XOR_INPUTS = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+    static final double[][] XOR_TARGETS = {{0}, {1}, {1}, {0}};
 
     static void lesson(long seed) {
         System.out.println("Lesson 04: the training loop");
@@ -226,17 +274,27 @@ public class Training {
     static void learnXor(Random rng) {
         System.out.println("\n1. XOR with 2 hidden sigmoid neurons (learning rate 0.5, 10,000 epochs)");
         NeuralNetwork net = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, rng);
-        train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 1000);
+        double[] history = train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 1000);
         System.out.println("   x1 x2  XOR   network   hidden neurons");
+        double[][] hidden = new double[XOR_INPUTS.length][];
         for (int i = 0; i < XOR_INPUTS.length; i++) {
             double o = net.forward(XOR_INPUTS[i])[0];
+            hidden[i] = outputs(net.layers[0]);
             System.out.printf("    %.0f  %.0f   %.0f    %.4f    %s%n", XOR_INPUTS[i][0], XOR_INPUTS[i][1],
-                    XOR_TARGETS[i][0], o, point(outputs(net.layers[0])));
+                    XOR_TARGETS[i][0], o, point(hidden[i]));
         }
-        System.out.println("   Each hidden neuron has learned a simpler function of x1 and x2;");
-        System.out.println("   the output neuron combines the two into XOR.");
+        System.out.printf("   Read as gates (an output above 0.5 as 1): hidden neuron 1 is %s, hidden neuron 2 is %s.%n",
+                gate(hidden, 0), gate(hidden, 1));
+        if (learned(net, XOR_INPUTS, XOR_TARGETS)) {
+            System.out.println("   Every output is on the right side of 0.5: the network learned XOR. Each hidden neuron");
+            System.out.println("   computes a simpler function of x1 and x2; the output neuron combines the two into XOR.");
+        } else {
+            System.out.printf("   STUCK: after 10,000 epochs the total error is %.4f and not every output is on the%n",
+                    history[history.length - 1]);
+            System.out.println("   right side of 0.5. Step 2 shows how often that happens, and why:");
+            System.out.println(diagnose(net));
+        }
     }
-
 
     /** Learned: every output on the right side of 0.5. */
     static boolean learned(NeuralNetwork net, double[][] inputs, double[][] targets) {
@@ -249,30 +307,36 @@ public class Training {
     /** Step 2: the same training from 20 seeds, with 2 and then 4 hidden neurons. */
     static void manySeeds(long seed) {
         System.out.println("\n2. Twenty seeds: does XOR always work?");
-        Chart chart = new Chart("XOR, 2 hidden neurons, 20 seeds", "epoch", "total error (log scale)");
-        chart.logY();
-        int learnedCount = 0;
-        for (long s = seed; s < seed + 20; s++) {
+        List<double[]> learnedRuns = new ArrayList<>(), stuckRuns = new ArrayList<>();
+        for (long s = seed; s != seed + 20; s++) { // != rather than <: seed + 20 may wrap round, and so may s
             NeuralNetwork net = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, new Random(s));
             double[] history = train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 0);
             boolean ok = learned(net, XOR_INPUTS, XOR_TARGETS);
-            if (ok) learnedCount++;
+            (ok ? learnedRuns : stuckRuns).add(history);
             System.out.printf("   seed %3d  total error %.4f  %s%n", s, history[history.length - 1], ok ? "learned" : "STUCK");
             if (!ok) System.out.println(diagnose(net));
-            chart.add(ok ? "learned XOR" : "stuck", epochs(history.length), history, ok ? BLUE : RED);
         }
-        System.out.printf("   2 hidden neurons: %d of 20 seeds learned XOR%n", learnedCount);
-        Path png = outDir().resolve("04-xor-seeds.png");
-        save(chart, png);
-        System.out.println("   plot: " + png);
-        System.out.printf("   4 hidden neurons: %d of 20 seeds learned XOR%n", learnedWithHidden(4, seed));
-        System.out.println("   With more hidden neurons it is unlikely that every one of them saturates on the same");
-        System.out.println("   pair of inputs, so some neuron always keeps the two apart and the gradient can use it.");
+        System.out.printf("   2 hidden neurons: %d of 20 seeds learned XOR%n", learnedRuns.size());
+        Chart chart = new Chart("XOR, 2 hidden neurons, 20 seeds", "epoch", "total error (log scale)");
+        chart.logY = true;
+        for (double[] history : learnedRuns) chart.add("learned XOR", epochs(history.length), history, Chart.Style.LINE);
+        for (double[] history : stuckRuns) chart.add("stuck", epochs(history.length), history, Chart.Style.LINE);
+        System.out.println("   plot: " + chart.save("04-xor-seeds.png"));
+        int four = learnedWithHidden(4, seed);
+        System.out.printf("   4 hidden neurons: %d of 20 seeds learned XOR%n", four);
+        if (four > learnedRuns.size()) {
+            System.out.println("   More hidden neurons, fewer stuck runs: with 4 it is less likely that every one of them");
+            System.out.println("   saturates on the same pair of inputs, so some neuron keeps the two apart for the gradient.");
+        } else if (four == learnedRuns.size()) {
+            System.out.println("   On these seeds 4 hidden neurons did no better than 2.");
+        } else {
+            System.out.println("   On these seeds 4 hidden neurons did worse than 2.");
+        }
     }
 
     static int learnedWithHidden(int hidden, long seed) {
         int count = 0;
-        for (long s = seed; s < seed + 20; s++) {
+        for (long s = seed; s != seed + 20; s++) {
             NeuralNetwork net = NeuralNetwork.random(new int[] {2, hidden, 1}, Activation.SIGMOID, new Random(s));
             train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 0);
             if (learned(net, XOR_INPUTS, XOR_TARGETS)) count++;
@@ -301,18 +365,33 @@ public class Training {
             }
         }
         double slope = 0; // the largest sigmoid slope y(1 - y) of any hidden neuron on those two inputs
-        for (double y : hidden[a]) slope = Math.max(slope, y * (1 - y));
-        for (double y : hidden[b]) slope = Math.max(slope, y * (1 - y));
-        return String.format("             inputs %s and %s (targets %.0f and %.0f) both reach the hidden layer as about %s,%n"
-                + "             so the output says %.2f and %.2f; the hidden neurons are saturated there (slope at most %.1e)",
-                bits(XOR_INPUTS[a]), bits(XOR_INPUTS[b]), XOR_TARGETS[a][0], XOR_TARGETS[b][0], point(hidden[a]),
-                net.forward(XOR_INPUTS[a])[0], net.forward(XOR_INPUTS[b])[0], slope);
+        for (double y : hidden[a]) slope = Math.max(slope, Activation.SIGMOID.derivative(y));
+        for (double y : hidden[b]) slope = Math.max(slope, Activation.SIGMOID.derivative(y));
+        String where = distance(hidden[a], hidden[b]) < 0.05
+                ? "both reach the hidden layer as about " + point(hidden[a])
+                : "reach the hidden layer at " + point(hidden[a]) + " and " + point(hidden[b]);
+        String state = slope < 0.01 ? "the hidden neurons are saturated there" : "the hidden neurons still have some slope there";
+        return String.format("             inputs %s and %s (targets %.0f and %.0f) %s,%n"
+                + "             so the output says %.2f and %.2f; %s (slope at most %.1e)",
+                bits(XOR_INPUTS[a]), bits(XOR_INPUTS[b]), XOR_TARGETS[a][0], XOR_TARGETS[b][0], where,
+                net.forward(XOR_INPUTS[a])[0], net.forward(XOR_INPUTS[b])[0], state, slope);
     }
 
+    /** The outputs of a layer's last forward pass. */
     static double[] outputs(Neuron[] layer) {
         double[] y = new double[layer.length];
         for (int j = 0; j < layer.length; j++) y[j] = layer[j].output;
         return y;
+    }
+
+    static final String[] GATES = {"never 1", "AND", "x1 AND NOT x2", "x1", "x2 AND NOT x1", "x2", "XOR", "OR",
+        "NOR", "XNOR", "NOT x2", "x1 OR NOT x2", "NOT x1", "x2 OR NOT x1", "NAND", "always 1"};
+
+    /** The two-input gate that hidden neuron j computes, reading its outputs for the four XOR inputs above 0.5 as 1. */
+    static String gate(double[][] hidden, int j) {
+        int bitsSet = 0;
+        for (int i = 0; i < hidden.length; i++) bitsSet = 2 * bitsSet + (hidden[i][j] > 0.5 ? 1 : 0);
+        return GATES[bitsSet];
     }
 
     static double distance(double[] p, double[] q) {
@@ -331,9 +410,10 @@ public class Training {
         return String.format("[%.0f, %.0f]", x[0], x[1]);
     }
 
+    /** 0, 1, ..., n - 1: the epochs of a history, the first being "before training". */
     static double[] epochs(int n) {
         double[] x = new double[n];
-        for (int i = 0; i < n; i++) x[i] = i + 1;
+        for (int i = 0; i < n; i++) x[i] = i;
         return x;
     }
 
@@ -348,13 +428,24 @@ public class Training {
         NeuralNetwork oneHot = NeuralNetwork.random(new int[] {2, 2, 2}, Activation.SIGMOID, rng);
         train(oneHot, XOR_INPUTS, AND_ONE_HOT, 10_000, 0.5, 0);
         System.out.println("   x1 x2  AND   one output   one-hot [false, true]   arg-max");
+        int singleRight = 0, oneHotRight = 0;
         for (int i = 0; i < XOR_INPUTS.length; i++) {
+            double y = single.forward(XOR_INPUTS[i])[0];
             double[] o = oneHot.forward(XOR_INPUTS[i]);
+            if ((y > 0.5) == (AND_TARGETS[i][0] == 1)) singleRight++;
+            if (argMax(o) == argMax(AND_ONE_HOT[i])) oneHotRight++;
             System.out.printf("    %.0f  %.0f   %.0f     %.4f        [%.4f, %.4f]        %s%n", XOR_INPUTS[i][0], XOR_INPUTS[i][1],
-                    AND_TARGETS[i][0], single.forward(XOR_INPUTS[i])[0], o[0], o[1], o[1] > o[0] ? "true" : "false");
+                    AND_TARGETS[i][0], y, o[0], o[1], argMax(o) == 1 ? "true" : "false");
         }
+        System.out.printf("   Rows right: %d of 4 with one output, %d of 4 with one-hot.%n", singleRight, oneHotRight);
         System.out.println("   One-hot gives each class its own output neuron; the answer is the one that fires most.");
         System.out.println("   The tutorial asks for 4 outputs, but AND has 2 classes: see --exercise 1 for that reading.");
+    }
+
+    static int argMax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
     }
 
     // ---------------------------------------------------------------- exercises
@@ -368,42 +459,64 @@ public class Training {
         double[][] rows = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
         NeuralNetwork net = NeuralNetwork.random(new int[] {2, 4, 4}, Activation.SIGMOID, rng);
         train(net, XOR_INPUTS, rows, 10_000, 0.5, 0);
+        int right = 0;
         for (int i = 0; i < XOR_INPUTS.length; i++) {
             double[] o = net.forward(XOR_INPUTS[i]);
             int row = argMax(o);
+            if (row == i) right++;
             System.out.printf("   %s -> [%.3f, %.3f, %.3f, %.3f]  row %d wins, so AND = %d%n",
                     bits(XOR_INPUTS[i]), o[0], o[1], o[2], o[3], row + 1, row == 3 ? 1 : 0);
         }
-        System.out.println("   The network learns to name the row; AND is then 'row 4 won'. It works, but it learns");
-        System.out.println("   four classes to answer a two-class question: the 2-output one-hot of step 3 is the right shape.");
-    }
-
-    static int argMax(double[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
+        System.out.printf("   %d of 4 inputs win their own row.%n", right);
+        if (right == 4) {
+            System.out.println("   The network learns to name the row; AND is then 'row 4 won'. It works, but it learns four");
+            System.out.println("   classes to answer a two-class question: the 2-output one-hot of step 3 is the right shape.");
+        } else {
+            System.out.println("   The network has not learned to name every row, so 'row 4 won' is not AND here; and four");
+            System.out.println("   classes for a two-class question is the wrong shape anyway: step 3's 2-output one-hot is right.");
+        }
     }
 
     /** Exercise 2: the learning rate decides how many seeds learn XOR, and how fast. */
     static void exerciseLearningRates(long seed) {
         System.out.println("Exercise 2: XOR with 2 hidden neurons, 20 seeds, four learning rates");
         System.out.println("   rate   learned   median epochs needed to reach total error < 0.05 (runs that learned)");
-        for (double rate : new double[] {0.1, 0.5, 2, 8}) {
+        double[] rates = {0.1, 0.5, 2, 8};
+        int fewest = 20, most = 0;
+        double[] medians = new double[rates.length];
+        for (int r = 0; r < rates.length; r++) {
             int count = 0;
             List<Integer> epochs = new ArrayList<>();
-            for (long s = seed; s < seed + 20; s++) {
+            for (long s = seed; s != seed + 20; s++) {
                 NeuralNetwork net = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, new Random(s));
-                double[] history = train(net, XOR_INPUTS, XOR_TARGETS, 10_000, rate, 0);
+                double[] history = train(net, XOR_INPUTS, XOR_TARGETS, 10_000, rates[r], 0);
                 if (!learned(net, XOR_INPUTS, XOR_TARGETS)) continue;
                 count++;
                 int e = 0;
                 while (e < history.length && history[e] >= 0.05) e++;
-                if (e < history.length) epochs.add(e + 1);
+                if (e < history.length) epochs.add(e);
             }
-            System.out.printf("   %4.1f   %2d/20     %s%n", rate, count, epochs.isEmpty() ? "-" : String.format("%.0f", median(epochs)));
+            medians[r] = epochs.isEmpty() ? Double.NaN : median(epochs);
+            fewest = Math.min(fewest, 20 - count);
+            most = Math.max(most, 20 - count);
+            System.out.printf("   %4.1f   %2d/20     %s%n", rates[r], count, epochs.isEmpty() ? "-" : String.format("%.0f", medians[r]));
         }
-        System.out.println("   Bigger steps reach a small error far sooner, yet about a quarter of the seeds get stuck");
-        System.out.println("   at every rate: whether a run saturates depends mostly on where it starts.");
+        if (medians[rates.length - 1] < medians[0]) {
+            System.out.printf("   Bigger steps reach a small error sooner (median %.0f epochs at rate %.1f, %.0f at rate %.1f),%n",
+                    medians[rates.length - 1], rates[rates.length - 1], medians[0], rates[0]);
+        } else {
+            System.out.println("   Here bigger steps did not reach a small error sooner,");
+        }
+        if (fewest == 0) {
+            System.out.println("   and at one rate or more no seed got stuck at all.");
+        } else if (most - fewest <= 2) {
+            System.out.printf("   but %s of the 20 seeds get stuck at every rate: whether a run saturates%n",
+                    fewest == most ? "" + fewest : fewest + " to " + most);
+            System.out.println("   depends more on where it starts than on the size of the step.");
+        } else {
+            System.out.printf("   and how many seeds get stuck changes with the rate, from %d to %d of 20: on these%n", fewest, most);
+            System.out.println("   seeds the size of the step matters as well as where a run starts.");
+        }
     }
 
     static double median(List<Integer> values) {
@@ -425,11 +538,23 @@ public class Training {
             System.out.printf("   hidden neuron %d: weights [%.6f, %.6f], bias %.6f%n",
                     j + 1, hidden[j].weights[0], hidden[j].weights[1], hidden[j].bias);
         }
-        System.out.println("   Both hidden neurons start equal, get equal gradients and so stay equal: the layer");
-        System.out.println("   behaves like one neuron, and one neuron cannot do XOR. Random starts break the symmetry.");
+        if (Arrays.equals(hidden[0].weights, hidden[1].weights) && hidden[0].bias == hidden[1].bias) {
+            System.out.println("   The two hidden neurons are identical, to the last bit: they start equal, get equal");
+            System.out.println("   gradients and so stay equal. The layer behaves like one neuron, and one neuron cannot");
+            System.out.println("   do XOR. Random starts break the symmetry.");
+        } else {
+            System.out.println("   The two hidden neurons have drifted apart.");
+        }
     }
 
-    static final String USAGE = "usage: java lessons/04/Training.java [--seed N] [--exercise 1|2|3]";
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson. None of it is about neural networks; you can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -438,65 +563,93 @@ public class Training {
         }
     }
 
-    record Options(long seed, int exercise) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            return new Options(seed, exercise);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(args[i]);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** out/ in the course's top folder (found by walking up to the folder holding datasets/). */
     static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p.resolve("out");
-        }
-        return here.resolve("out");
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
+        return here;
     }
 
-    static final Color BLUE = new Color(31, 119, 180), RED = new Color(214, 39, 40);
-
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(Chart chart, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            chart.save(png);
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** A line chart drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        record Series(String name, double[] x, double[] y, Style style) {}
 
-        record Series(String name, double[] x, double[] y, Color color) {}
-
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        boolean logY;
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -504,186 +657,116 @@ public class Training {
             this.yLabel = yLabel;
         }
 
-        /** Adds a line; lines with the same name share one legend entry. */
-        void add(String name, double[] x, double[] y, Color color) {
-            series.add(new Series(name, x, y, color));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** A logarithmic y axis: every factor of ten gets the same height. */
-        void logY() {
-            logY = true;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT, false);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP, logY);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                Path2D.Double path = new Path2D.Double();
-                path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                for (int i = 1; i < line.x.length; i++) {
-                    path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
-                g.setColor(line.color);
-                g.setStroke(new BasicStroke(1.8f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-                g.draw(path);
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** The legend, one entry per name, in the corner where it hides the fewest data points. */
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            Map<String, Color> entries = new LinkedHashMap<>();
-            for (Series s : series) entries.putIfAbsent(s.name, s.color);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (String name : entries.keySet()) width = Math.max(width, fm.stringWidth(name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * entries.size() + 8;
-            int x = 0, y = 0, fewest = Integer.MAX_VALUE;
-            for (int cx : new int[] {LEFT + 12, WIDTH - RIGHT - 12 - boxWidth}) {
-                for (int cy : new int[] {TOP + 12, HEIGHT - BOTTOM - 12 - boxHeight}) {
-                    int covered = hidden(cx, cy, boxWidth, boxHeight, xAxis, yAxis);
-                    if (covered < fewest) { fewest = covered; x = cx; y = cy; }
-                }
-            }
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            int rowY = y + 14;
-            for (Map.Entry<String, Color> entry : entries.entrySet()) {
-                g.setColor(entry.getValue());
-                g.setStroke(new BasicStroke(3));
-                g.drawLine(x + 8, rowY, x + 30, rowY);
-                g.setColor(Color.BLACK);
-                g.drawString(entry.getKey(), x + 38, rowY + fm.getAscent() / 2 - 1);
-                rowY += rowHeight;
-            }
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    /**
-     * Maps data values to pixels, and picks round tick values: 1, 2 or 5 times a power of ten,
-     * or on a log axis the powers of ten themselves.
-     */
-    record Axis(double min, double max, int fromPixel, int toPixel, boolean log) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-        }
-
-        double position(double v) {
-            double t = log ? Math.log10(v / min) / Math.log10(max / min) : (v - min) / (max - min);
-            return fromPixel + t * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            if (log) {
-                for (int k = (int) Math.ceil(Math.log10(min)); k <= Math.floor(Math.log10(max)); k++) ticks.add(Math.pow(10, k));
-                return ticks;
-            }
-            double step = step();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            if (log) return new java.math.BigDecimal(String.valueOf(v)).stripTrailingZeros().toPlainString();
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,26 +77,38 @@ class NeuronTest {
 
     @Test
     void activationChartIsAReadablePng(@TempDir Path dir) throws Exception {
-        Path png = dir.resolve("activations.png");
-        Neuron.activationChart().save(png);
-        LessonRun.assertPng(png, 800, 500);
+        Neuron.out = dir; // what --out does: the picture goes to a temporary folder, never to out/
+        try {
+            Neuron.activationChart().save("01-activations.png");
+        } finally {
+            Neuron.out = null;
+        }
+        LessonRun.assertPng(dir.resolve("01-activations.png"), 800, 500);
     }
 
     @Test
     void axisTicksAreRoundNumbers() {
-        Neuron.Axis axis = new Neuron.Axis(-10, 10, 0, 100);
-        assertEquals(java.util.List.of(-10.0, -5.0, 0.0, 5.0, 10.0), axis.ticks());
-        Neuron.Axis unit = new Neuron.Axis(0, 1, 0, 100);
-        assertEquals(6, unit.ticks().size()); // 0, 0.2, ..., 1
-        assertEquals("0.4", unit.format(unit.ticks().get(2)));
+        assertEquals(List.of("-10", "-8", "-6", "-4", "-2", "0", "2", "4", "6", "8", "10"),
+                labels(Neuron.Chart.ticks(new double[] {-10, 10}, false)));
+        assertEquals(List.of("-1.5", "-1", "-0.5", "0", "0.5", "1", "1.5", "2", "2.5", "3"),
+                labels(Neuron.Chart.ticks(new double[] {-1.5, 3}, false))); // the chart's fixed y axis
+        assertEquals(List.of("0.001", "0.01", "0.1", "1"), labels(Neuron.Chart.ticks(new double[] {0.001, 1}, true)));
+    }
+
+    static List<String> labels(List<Double> ticks) {
+        return ticks.stream().map(Neuron.Chart::label).toList();
     }
 
     @Test
-    void lessonRunsAndPrintsTheWorkedExample() {
-        LessonRun run = LessonRun.of("Neuron");
+    void lessonRunsAndPrintsTheWorkedExample(@TempDir Path dir) throws Exception {
+        Path pictures = dir.resolve("my pictures"); // a space in the path, as in many home folders
+        LessonRun run = LessonRun.in(pictures, "Neuron");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("sigmoid(3.0) = 0.9525741268224334"), run.out());
-        assertTrue(run.out().contains("01-activations.png"), run.out());
+        String plot = run.out().lines().filter(l -> l.contains("plot: ")).findFirst().orElseThrow();
+        Path png = Path.of(plot.substring(plot.indexOf("plot: ") + 6)); // the rest of the line, spaces and all
+        assertEquals(pictures.resolve("01-activations.png"), png);
+        LessonRun.assertPng(png, 800, 500);
     }
 
     @Test
@@ -116,9 +129,18 @@ class NeuronTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"},
+            {"--exercise", "4294967297"}, {"--seed", "1", "--seed", "2"}}) {
             LessonRun run = LessonRun.of("Neuron", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
+    }
+
+    @Test
+    void helpPrintsTheUsageAndExitsWithZero() {
+        LessonRun run = LessonRun.of("Neuron", "--help");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().startsWith("usage: java lessons/01/Neuron.java [--seed N] [--exercise 1|2|3]"), run.out());
+        assertTrue(run.out().contains("--exercise N") && run.out().contains("--out DIR"), run.out());
     }
 }

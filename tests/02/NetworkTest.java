@@ -11,9 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class NetworkTest {
     /** The tutorial's 2-4-4-1 network, drawn from one seeded generator as the lesson does. */
-    static Network.Neuron[][] tutorialLayers(long seed) {
-        Random rng = new Random(seed);
-        return new Network.Neuron[][] {Network.layer(2, 4, rng), Network.layer(4, 4, rng), Network.layer(4, 1, rng)};
+    static Network.NeuralNetwork tutorialNetwork(long seed) {
+        return Network.NeuralNetwork.random(new int[] {2, 4, 4, 1}, Network.Activation.SIGMOID, new Random(seed));
     }
 
     @Test
@@ -26,7 +25,7 @@ class NetworkTest {
         assertEquals(0.9525741268224334, hidden[1], 1e-12);
         assertEquals(0.7216325609518421, tiny.forward(x)[0], 1e-12);
         assertEquals(1, tiny.forward(x).length);
-        assertEquals("2-2-1", tiny.shape());
+        assertEquals("2-2-1", Network.shape(tiny));
     }
 
     @Test
@@ -40,46 +39,48 @@ class NetworkTest {
 
     @Test
     void wrongSizedInputNamesBothSizes() {
-        Network.NeuralNetwork net = new Network.NeuralNetwork(tutorialLayers(42));
+        Network.NeuralNetwork net = tutorialNetwork(42);
         var e = assertThrows(IllegalArgumentException.class, () -> net.forward(new double[] {1, 2, 3}));
         assertEquals("expected 2 inputs, got 3", e.getMessage());
     }
 
     @Test
-    void layersThatDoNotFitAreRefused() {
-        Random rng = new Random(1);
-        var e = assertThrows(IllegalArgumentException.class, () -> new Network.NeuralNetwork(
-                new Network.Neuron[][] {Network.layer(2, 4, rng), Network.layer(3, 1, rng)}));
-        assertTrue(e.getMessage().contains("expected 3 inputs, got 4"), e.getMessage());
+    void layersThatDoNotFitFailAtTheFirstNeuronThatReadsTooFew() {
+        Network.Neuron misfit = new Network.Neuron(new double[] {0, 1, 0}, 0, Network.Activation.SIGMOID);
+        Network.NeuralNetwork net = new Network.NeuralNetwork(new Network.Neuron[][] {Network.workedExample().layers[0], {misfit}});
+        var e = assertThrows(IllegalArgumentException.class, () -> net.forward(new double[] {2, 3}));
+        assertEquals("expected 3 inputs, got 2", e.getMessage());
     }
 
     @Test
     void classGivesExactlyWhatTheLoopOverLayersGives() {
-        Network.Neuron[][] layers = tutorialLayers(42);
+        Network.NeuralNetwork net = tutorialNetwork(42);
         double[] x = {1, 2};
-        for (Network.Neuron[] layer : layers) {
+        for (Network.Neuron[] layer : net.layers) {
             double[] out = new double[layer.length];
             for (int j = 0; j < layer.length; j++) out[j] = layer[j].forward(x);
             x = out;
         }
-        Network.NeuralNetwork net = new Network.NeuralNetwork(layers);
         assertArrayEquals(x, net.forward(new double[] {1, 2}), 0.0);
-        assertEquals("2-4-4-1", net.shape());
+        assertEquals("2-4-4-1", Network.shape(net));
         assertTrue(x[0] > 0 && x[0] < 1, "a sigmoid output lies in (0, 1), got " + x[0]);
     }
 
     @Test
     void sameSeedBuildsTheSameNetworkWithWeightsInMinusOneToOne() {
-        Network.Neuron[][] a = tutorialLayers(42), again = tutorialLayers(42), other = tutorialLayers(43);
+        Network.NeuralNetwork a = tutorialNetwork(42), again = tutorialNetwork(42), other = tutorialNetwork(43);
         double[] x = {1, 2};
-        assertArrayEquals(new Network.NeuralNetwork(a).forward(x), new Network.NeuralNetwork(again).forward(x), 0.0);
-        assertNotEquals(new Network.NeuralNetwork(a).forward(x)[0], new Network.NeuralNetwork(other).forward(x)[0]);
-        for (Network.Neuron[] layer : a) {
+        assertArrayEquals(a.forward(x), again.forward(x), 0.0);
+        assertNotEquals(a.forward(x)[0], other.forward(x)[0]);
+        for (Network.Neuron[] layer : a.layers) {
             for (Network.Neuron n : layer) {
                 assertTrue(n.bias >= -1 && n.bias < 1, "bias " + n.bias + " outside [-1, 1)");
                 for (double w : n.weights) assertTrue(w >= -1 && w < 1, "weight " + w + " outside [-1, 1)");
             }
         }
+        // the first two neurons are lesson 01's neurons A and B: the same draws from Random(42)
+        assertEquals(0.691141, a.layers[0][0].forward(x), 5e-7);
+        assertEquals(0.735575, a.layers[0][1].forward(x), 5e-7);
     }
 
     @Test
@@ -113,21 +114,29 @@ class NetworkTest {
 
     @Test
     void diagramIsAReadablePng(@TempDir Path dir) throws Exception {
-        Path png = dir.resolve("network.png");
-        Network.save(Network.diagram(tutorialLayers(42), new double[] {1, 2}, "test"), png);
-        LessonRun.assertPng(png, 800, 500);
+        Network.out = dir; // what --out does: never the learner's out/
+        try {
+            Network.savePng(Network.diagram(tutorialNetwork(42).layers, new double[] {1, 2}, "test"), "02-network.png");
+        } finally {
+            Network.out = null;
+        }
+        LessonRun.assertPng(dir.resolve("02-network.png"), 800, 500);
     }
 
     @Test
-    void lessonRunsAndPrintsTheWorkedExamples() {
-        LessonRun run = LessonRun.of("Network");
+    void lessonRunsAndPrintsTheWorkedExamples(@TempDir Path dir) throws Exception {
+        Path pictures = dir.resolve("my pictures");
+        LessonRun run = LessonRun.in(pictures, "Network");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("sigmoid(3) = 0.9525741268224334"), run.out());
         assertTrue(run.out().contains("sigmoid(0.9525741268224334) = 0.7216325609518421"), run.out());
         assertTrue(run.out().contains("forward([2, 3]) = [0.7216325609518421]"), run.out());
         assertTrue(run.out().lines().anyMatch(line -> line.endsWith("/ 4 = 0.5")), run.out());
         assertTrue(run.out().contains("to the last bit: true"), run.out());
-        assertTrue(run.out().contains("02-network.png"), run.out());
+        String line = run.out().lines().filter(l -> l.contains("diagram: ")).findFirst().orElseThrow();
+        Path png = Path.of(line.substring(line.indexOf("diagram: ") + 9)); // the rest of the line, spaces and all
+        assertEquals(pictures.resolve("02-network.png"), png);
+        LessonRun.assertPng(png, 800, 500);
     }
 
     @Test
@@ -138,9 +147,13 @@ class NetworkTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"},
+            {"--exercise", "4294967297"}}) {
             LessonRun run = LessonRun.of("Network", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
+        LessonRun help = LessonRun.of("Network", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().startsWith("usage: java lessons/02/Network.java [--seed N] [--exercise 1|2|3]"), help.out());
     }
 }

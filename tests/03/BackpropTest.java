@@ -149,16 +149,40 @@ class BackpropTest {
 
     @Test
     void derivativeChartIsAReadablePng(@TempDir Path dir) throws Exception {
-        Path png = dir.resolve("derivatives.png");
-        Backprop.derivativeChart().save(png);
-        LessonRun.assertPng(png, 800, 500);
+        Backprop.out = dir; // what --out does: never the learner's out/
+        try {
+            Backprop.derivativeChart().save("03-derivatives.png");
+        } finally {
+            Backprop.out = null;
+        }
+        LessonRun.assertPng(dir.resolve("03-derivatives.png"), 800, 500);
+    }
+
+    /** history[e] is the MSE after e epochs: history[0] is the untrained network, history[1] follows one pass. */
+    @Test
+    void lossHistoryCountsEpochsFromOne() {
+        Backprop.GenderNetwork net = new Backprop.GenderNetwork(new Random(5)), again = new Backprop.GenderNetwork(new Random(5));
+        double untrained = net.loss(Backprop.PEOPLE);
+        double[] history = net.fit(Backprop.PEOPLE, 3, 0.1);
+        assertEquals(4, history.length);
+        assertEquals(untrained, history[0], 0.0);
+        for (int p = 0; p < Backprop.PEOPLE.length; p++) again.train(Backprop.PEOPLE[p], Backprop.FEMALE[p], 0.1);
+        assertEquals(again.loss(Backprop.PEOPLE), history[1], 0.0);
+        assertEquals(net.loss(Backprop.PEOPLE), history[3], 0.0);
     }
 
     @Test
-    void lessonRunsReproduciblyAndReportsSmallGradientErrors() {
-        LessonRun first = LessonRun.of("Backprop"), second = LessonRun.of("Backprop");
+    void lessonRunsReproduciblyAndReportsSmallGradientErrors(@TempDir Path dir) throws Exception {
+        Path pictures = dir.resolve("my pictures");
+        LessonRun first = LessonRun.in(pictures, "Backprop"), second = LessonRun.of("Backprop");
         assertEquals(0, first.exitCode(), first.err());
-        assertEquals(first.out(), second.out());
+        assertEquals(first.out().replace(pictures.toString(), "DIR"), second.out().replace(LessonRun.PICTURES.toString(), "DIR"));
+        for (String name : new String[] {"03-derivatives.png", "03-gender-loss.png"}) {
+            String line = first.out().lines().filter(l -> l.contains("plot: ") && l.endsWith(name)).findFirst().orElseThrow();
+            Path png = Path.of(line.substring(line.indexOf("plot: ") + 6)); // the rest of the line, spaces and all
+            assertEquals(pictures.resolve(name), png);
+            LessonRun.assertPng(png, 800, 500);
+        }
         assertTrue(first.out().contains("0.507460558719    0.508050269349"), first.out());
         assertTrue(first.out().contains("Emily (128 lb, 63 in)"), first.out());
         long checks = first.out().lines().filter(l -> l.contains("largest relative error")).count();
@@ -171,14 +195,18 @@ class BackpropTest {
             LessonRun run = LessonRun.of("Backprop", "--exercise", n);
             assertEquals(0, run.exitCode(), run.err());
         }
-        assertTrue(LessonRun.of("Backprop", "--exercise", "3").out().contains("slope"));
+        String raw = LessonRun.of("Backprop", "--exercise", "3").out();
+        assertTrue(raw.contains("0.250 is the MSE of answering 0.5 for everyone: the network has learned nothing"), raw);
     }
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "1.5"}, {"--exercise", "4"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "1.5"}, {"--exercise", "4"}, {"--exercise", "4294967297"}}) {
             LessonRun run = LessonRun.of("Backprop", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
+        LessonRun help = LessonRun.of("Backprop", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().startsWith("usage: java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]"), help.out());
     }
 }
