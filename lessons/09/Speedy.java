@@ -4,20 +4,28 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -28,12 +36,22 @@ import javax.imageio.ImageIO;
  * Lesson 09: the speedy network.
  *
  * A layer of neurons is one matrix: weight (i, j) joins input i to neuron j. A mini-batch of
- * inputs is one matrix too, one example per row, so a whole layer works on a whole batch with
- * one matrix product, Z = X.W + b, and backpropagation is three more products. Stored as flat
- * arrays and multiplied in the right loop order, that runs many times faster than an object
- * per neuron.
+ * examples is one matrix too, one example per row, so a whole layer works on a whole batch with
+ * one matrix product, Z = X.W + b, and backpropagation is three more products. The network
+ * computes what the per-neuron network computes; only the bookkeeping changes, and the speed.
  *
- * Run: java lessons/09/Speedy.java [--seed N] [--threads N] [--exercise 1|2|3] [--bench] [--readme-figures]
+ * Follows: the UPM hands-on, section 5c "Performance optimizations" and its exercise 7; see README.md for the authors and link.
+ * New here: Matrix, multiply (C = A.B in i-k-j order), transpose; Layer (forward, backward and
+ * update on a whole batch; Layer.lecun); SpeedyNetwork (forward, backward, backpropagate, train
+ * on shuffled mini-batches); an optional last part, "making it fast": FastMatmul and Workers
+ * (--fast, --bench).
+ * Carried: Activation from lesson 03, unchanged; Split from lesson 07, unchanged.
+ * Changed: Neuron, NeuralNetwork: lesson 04's plain versions, without lesson 08's momentum,
+ * clipping and initialisers, so that step 4 compares like with like. Dataset: the features in
+ * one Matrix and the labels as whole numbers (lesson 07 keeps an array per row and class names),
+ * so that a batch is copied out of it row by row with System.arraycopy.
+ *
+ * Run: java lessons/09/Speedy.java [--seed N] [--exercise 1|2] [--fast] [--threads N] [--bench]
  */
 public class Speedy {
 
@@ -68,12 +86,20 @@ public class Speedy {
         }
     }
 
+    /** False: the layers multiply with the plain loop below. True (--fast): with FastMatmul, at the end of the file. */
+    static boolean fast;
+
     /**
      * C = A.B, written as the loops it is, in i-k-j order: for each row i of A and each k, add
-     * A(i,k) times row k of B to row i of C. The inner loop walks two rows in step, c[j] += a * b[j],
-     * through memory in order. FastMatmul computes the same, 10 or more times faster.
+     * A(i,k) times row k of B to row i of C. The inner loop, c[i*n + j] += a * b[k*n + j], walks
+     * along a row of B and a row of C, through memory in the order they lie (exercise 2 times
+     * the textbook order against it).
      */
     static void multiply(Matrix a, Matrix b, Matrix c) {
+        if (fast) {
+            FastMatmul.multiply(a, b, c); // the same sums, rounded once per step instead of twice
+            return;
+        }
         checkShapes(a, b, c);
         int n = b.cols;
         Arrays.fill(c.data, 0, a.rows * n, 0);
@@ -103,19 +129,6 @@ public class Speedy {
         }
     }
 
-    /** Sigmoid, with its derivative written from its output y, as in lesson 03 (which has the others too). */
-    enum Activation {
-        SIGMOID;
-
-        double apply(double z) {
-            return 1 / (1 + Math.exp(-z));
-        }
-
-        double derivative(double y) {
-            return y * (1 - y);
-        }
-    }
-
     /**
      * A dense layer: outputs = f(inputs.W + b) for a batch of inputs, one per row. W is an
      * inputs x outputs matrix, b a row of biases added to every row. Every array a batch needs
@@ -142,8 +155,11 @@ public class Speedy {
             this.weightsTransposed = new Matrix(outputs, inputs);
         }
 
-        /** The tutorial's "xavier" start: weights ~ N(0, 1/inputs), biases ~ N(0, 0.1^2). */
-        static Layer xavier(int inputs, int outputs, Activation activation, Random rng) {
+        /**
+         * LeCun normal weights, N(0, 1/inputs), and biases N(0, 0.1^2): the tutorial's start for
+         * this network, which it calls "xavier" (Glorot's Xavier start has variance 2/(n_in + n_out)).
+         */
+        static Layer lecun(int inputs, int outputs, Activation activation, Random rng) {
             Layer layer = new Layer(inputs, outputs, activation);
             for (int i = 0; i < layer.weights.data.length; i++) layer.weights.data[i] = rng.nextGaussian() * Math.sqrt(1.0 / inputs);
             for (int j = 0; j < outputs; j++) layer.biases[j] = rng.nextGaussian() * 0.1;
@@ -157,7 +173,7 @@ public class Speedy {
             }
             input = x;
             output = Matrix.reuse(output, x.rows, outputs);
-            FastMatmul.multiply(x, weights, output); // Z = X.W
+            multiply(x, weights, output); // Z = X.W
             double[] a = output.data;
             for (int r = 0; r < x.rows; r++) {
                 for (int j = 0; j < outputs; j++) a[r * outputs + j] = activation.apply(a[r * outputs + j] + biases[j]);
@@ -187,11 +203,11 @@ public class Speedy {
             }
             inputTransposed = Matrix.reuse(inputTransposed, inputs, rows);
             transpose(input, inputTransposed);
-            FastMatmul.multiply(inputTransposed, delta, weightGradients); // dW = X^T.dZ
+            multiply(inputTransposed, delta, weightGradients); // dW = X^T.dZ
             if (!needsInputGradient) return null;
             inputGradients = Matrix.reuse(inputGradients, rows, inputs);
             transpose(weights, weightsTransposed);
-            FastMatmul.multiply(delta, weightsTransposed, inputGradients); // dX = dZ.W^T
+            multiply(delta, weightsTransposed, inputGradients); // dX = dZ.W^T
             return inputGradients;
         }
 
@@ -202,7 +218,7 @@ public class Speedy {
         }
     }
 
-    /** Layers in a row, trained a mini-batch at a time. */
+    /** Layers in a row, trained a mini-batch at a time: the tutorial's SpeedyNeuralNetwork. */
     static final class SpeedyNetwork {
         final Layer[] layers;
         Matrix outputGradients;
@@ -212,10 +228,10 @@ public class Speedy {
             layers[0].needsInputGradient = false;
         }
 
-        /** sizes = {inputs, hidden..., outputs}: sigmoid layers with the tutorial's "xavier" start. */
-        static SpeedyNetwork xavier(int[] sizes, Random rng) {
+        /** sizes = {inputs, hidden..., outputs}: sigmoid layers, each started by Layer.lecun. */
+        static SpeedyNetwork lecun(int[] sizes, Random rng) {
             Layer[] layers = new Layer[sizes.length - 1];
-            for (int l = 0; l < layers.length; l++) layers[l] = Layer.xavier(sizes[l], sizes[l + 1], Activation.SIGMOID, rng);
+            for (int l = 0; l < layers.length; l++) layers[l] = Layer.lecun(sizes[l], sizes[l + 1], Activation.SIGMOID, rng);
             return new SpeedyNetwork(layers);
         }
 
@@ -226,7 +242,8 @@ public class Speedy {
 
         /**
          * dE/dO = O - T for E = 1/2 sum (t - o)^2 over the batch of the last forward pass, passed
-         * back through every layer; each layer keeps its dW and db. Returns sum (t - o)^2.
+         * back through every layer; each layer keeps its dW and db. Returns the batch's total
+         * error, sum (t - o)^2.
          */
         double backward(Matrix targets) {
             Matrix output = layers[layers.length - 1].output;
@@ -245,7 +262,7 @@ public class Speedy {
             return squares;
         }
 
-        /** One step of gradient descent on one mini-batch. Returns the batch's sum (t - o)^2 before the step. */
+        /** One step of gradient descent on one mini-batch. Returns the batch's total error before the step. */
         double backpropagate(Matrix x, Matrix targets, double learningRate) {
             forward(x);
             double squares = backward(targets);
@@ -255,13 +272,14 @@ public class Speedy {
 
         /**
          * Trains for `epochs` passes over the data, each in a fresh random order cut into batches
-         * of batchSize rows. Returns each epoch's mean of sum (t - o)^2 per example.
+         * of batchSize rows (the last one smaller). Returns the MSE of each epoch, from the
+         * outputs each batch had just before its step, as the tutorial counts it.
          */
         double[] train(Matrix inputs, Matrix targets, int epochs, int batchSize, double learningRate, Random rng) {
             return train(inputs, targets, epochs, batchSize, learningRate, rng, new double[epochs]);
         }
 
-        /** The same, and seconds[epoch] = the time since the start when that epoch ended. */
+        /** The same, and seconds[e] = the time from the start to the end of epoch e + 1. */
         double[] train(Matrix inputs, Matrix targets, int epochs, int batchSize, double learningRate, Random rng,
                 double[] seconds) {
             long begin = System.nanoTime();
@@ -283,7 +301,7 @@ public class Speedy {
                     }
                     squares += backpropagate(x, t, learningRate);
                 }
-                history[epoch] = squares / n;
+                history[epoch] = squares / ((double) n * targets.cols);
                 seconds[epoch] = (System.nanoTime() - begin) / 1e9;
             }
             return history;
@@ -300,9 +318,10 @@ public class Speedy {
         }
     }
 
-    // ================================================================ the per-neuron network
+    // Carried from earlier lessons: the per-neuron network of lesson 04, to compare with (the same
+    // sums, with an object per neuron and an array per call), and lesson 03's activation functions.
 
-    /** Lesson 03's neuron, copied unchanged: an object per neuron, an array per call. */
+    /** A neuron that remembers its last forward pass, so that it can work out its gradients. */
     static class Neuron {
         final double[] weights;
         double bias;
@@ -319,6 +338,12 @@ public class Speedy {
             this.weightGradients = new double[weights.length];
         }
 
+        static Neuron random(int inputs, Activation activation, Random rng) {
+            double[] weights = new double[inputs];
+            for (int i = 0; i < inputs; i++) weights[i] = 2 * rng.nextDouble() - 1;
+            return new Neuron(weights, 2 * rng.nextDouble() - 1, activation);
+        }
+
         /** y = f(w.x + b) */
         double forward(double[] x) {
             if (x.length != weights.length) {
@@ -331,7 +356,11 @@ public class Speedy {
             return output;
         }
 
-        /** Stores dE/dw and dE/db, returns dE/dx computed with the weights of the forward pass. */
+        /**
+         * Given dE/dy, stores dE/dw and dE/db and returns dE/dx, all by the chain rule:
+         * dE/dz = dE/dy * f'(z), dE/dw_i = dE/dz * x_i, dE/db = dE/dz, dE/dx_i = dE/dz * w_i.
+         * dE/dx uses the weights of the forward pass: call update only afterwards.
+         */
         double[] backward(double outputGradient) {
             double delta = outputGradient * activation.derivative(output); // dE/dz
             double[] inputGradients = new double[weights.length];
@@ -343,13 +372,45 @@ public class Speedy {
             return inputGradients;
         }
 
+        /** One step of gradient descent: move every parameter against its gradient. */
         void update(double learningRate) {
             for (int i = 0; i < weights.length; i++) weights[i] -= learningRate * weightGradients[i];
             bias -= learningRate * biasGradient;
         }
     }
 
-    /** Lesson 03's network of neurons; copyOf starts it from a speedy network's weights. */
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
+    enum Activation {
+        SIGMOID("sigmoid", "y(1 - y)") {
+            double apply(double z) { return 1 / (1 + Math.exp(-z)); }
+            double derivative(double y) { return y * (1 - y); }
+        },
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
+        };
+
+        final String label, formula;
+
+        Activation(String label, String formula) {
+            this.label = label;
+            this.formula = formula;
+        }
+
+        abstract double apply(double z);
+
+        abstract double derivative(double y);
+    }
+
+    /** Layers of neurons; the last layer is the output layer. */
     static class NeuralNetwork {
         final Neuron[][] layers;
 
@@ -357,17 +418,12 @@ public class Speedy {
             this.layers = layers;
         }
 
-        /** Neuron j of layer l gets column j of that layer's W and bias j: the same network. */
-        static NeuralNetwork copyOf(SpeedyNetwork net) {
-            Neuron[][] layers = new Neuron[net.layers.length][];
+        /** sizes = {inputs, hidden..., outputs}, every neuron drawn from rng. */
+        static NeuralNetwork random(int[] sizes, Activation activation, Random rng) {
+            Neuron[][] layers = new Neuron[sizes.length - 1][];
             for (int l = 0; l < layers.length; l++) {
-                Layer layer = net.layers[l];
-                layers[l] = new Neuron[layer.outputs];
-                for (int j = 0; j < layer.outputs; j++) {
-                    double[] w = new double[layer.inputs];
-                    for (int i = 0; i < layer.inputs; i++) w[i] = layer.weights.get(i, j);
-                    layers[l][j] = new Neuron(w, layer.biases[j], layer.activation);
-                }
+                layers[l] = new Neuron[sizes[l + 1]];
+                for (int j = 0; j < sizes[l + 1]; j++) layers[l][j] = Neuron.random(sizes[l], activation, rng);
             }
             return new NeuralNetwork(layers);
         }
@@ -381,13 +437,14 @@ public class Speedy {
             return x;
         }
 
+        /** Passes dE/doutput back through every layer; each neuron keeps its own gradients. */
         void backward(double[] outputGradient) {
             double[] gradient = outputGradient;
             for (int l = layers.length - 1; l >= 0; l--) {
                 double[] inputGradient = new double[layers[l][0].weights.length];
                 for (int j = 0; j < layers[l].length; j++) {
                     double[] fromNeuron = layers[l][j].backward(gradient[j]);
-                    for (int i = 0; i < inputGradient.length; i++) inputGradient[i] += fromNeuron[i];
+                    for (int i = 0; i < inputGradient.length; i++) inputGradient[i] += fromNeuron[i]; // x_i feeds every neuron
                 }
                 gradient = inputGradient;
             }
@@ -399,158 +456,457 @@ public class Speedy {
             }
         }
 
-        /** One step on one example: forward, dE/do = o - t, backward, update. Returns sum (t - o)^2. */
-        double backpropagate(double[] x, double[] target, double learningRate) {
-            double[] output = forward(x), gradient = new double[output.length];
-            double squares = 0;
-            for (int k = 0; k < output.length; k++) {
-                gradient[k] = output[k] - target[k];
-                squares += gradient[k] * gradient[k];
-            }
-            backward(gradient);
+        /** One step of gradient descent on one example: forward, backward, update. */
+        void backpropagate(double[] x, double[] target, double learningRate) {
+            backward(errorGradient(target, forward(x)));
             update(learningRate);
-            return squares;
         }
+    }
 
-        /** The tutorial's train: every epoch a new order, one example at a time. Returns each epoch's mean sum (t - o)^2. */
-        double[] train(Matrix inputs, Matrix targets, int epochs, double learningRate, Random rng, double[] seconds) {
-            int n = inputs.rows;
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            double[] history = new double[epochs];
-            long start = System.nanoTime();
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                shuffle(order, rng);
-                double squares = 0;
-                for (int r : order) squares += backpropagate(row(inputs, r), row(targets, r), learningRate);
-                history[epoch] = squares / n;
-                seconds[epoch] = (System.nanoTime() - start) / 1e9;
-            }
-            return history;
+    /** dE/do = o - t */
+    static double[] errorGradient(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double[] gradient = new double[output.length];
+        for (int i = 0; i < output.length; i++) gradient[i] = output[i] - target[i];
+        return gradient;
+    }
+
+    static void checkSameLength(double[] target, double[] output) {
+        if (target.length != output.length) {
+            throw new IllegalArgumentException("expected " + output.length + " targets, got " + target.length);
         }
+    }
+
+    // ---------------------------------------------------------------- the lesson
+
+    static final String USAGE = """
+            java lessons/09/Speedy.java [--seed N] [--exercise 1|2] [--fast] [--threads N] [--bench]
+              --seed N       seed of the weights, the shuffles and the digits split (default 42)
+              --exercise N   run exercise N of the README instead of the lesson
+              --fast         the layers multiply with FastMatmul ("making it fast") instead of the plain loop
+              --threads N    how many threads FastMatmul may split a large product between (default: all cores)
+              --bench        time the plain loops, FastMatmul and the training instead (make bench)""";
+
+    static final int BATCH = 16;
+
+    public static void main(String[] args) {
+        try {
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int exercise = (int) flags.number("--exercise", 0, 0, 2);
+            FastMatmul.threads = (int) flags.number("--threads", Runtime.getRuntime().availableProcessors(), 1, 256);
+            fast = flags.has("--fast");
+            if (flags.has("--bench")) {
+                bench(seed);
+                return;
+            }
+            switch (exercise) {
+                case 1 -> exerciseBatchSizes(seed);
+                case 2 -> exerciseLoopOrder(seed);
+                default -> lesson(seed);
+            }
+        } catch (UserError e) {
+            System.err.println("Speedy: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static void lesson(long seed) {
+        System.out.println("Lesson 09: the speedy network, a layer is a matrix and a batch is a matrix");
+        oneLayerOneBatch();
+        sameAsPerNeuron(new Random(seed));
+        gradientChecks(new Random(seed));
+        Chart chart = perNeuronVersusSpeedy(seed);
+        System.out.println("   plot: " + chart.save("09-per-neuron-vs-speedy.png"));
+    }
+
+    /** Step 1: a 3-input, 2-neuron layer on a batch of two examples, by hand and as a product. */
+    static void oneLayerOneBatch() {
+        System.out.println("\n1. One layer, a whole batch: Z = X.W + b, A = sigmoid(Z)");
+        Layer layer = new Layer(3, 2, Activation.SIGMOID);
+        System.arraycopy(new double[] {0.2, -0.5, 0.4, 0.1, -0.3, 0.8}, 0, layer.weights.data, 0, 6);
+        layer.biases[0] = 0.1;
+        layer.biases[1] = -0.2;
+        Matrix x = new Matrix(2, 3);
+        System.arraycopy(new double[] {1, 2, 3, 0, -1, 0.5}, 0, x.data, 0, 6);
+        print("X (one example per row)", x);
+        print("W (column j = the weights of neuron j)", layer.weights);
+        System.out.printf("   b = [%.1f, %.1f]%n", layer.biases[0], layer.biases[1]);
+        double z00 = 1 * 0.2 + 2 * 0.4 + 3 * -0.3 + 0.1;
+        System.out.printf("   Z(0,0) = 1*0.2 + 2*0.4 + 3*(-0.3) + 0.1 = %.2f: row 0 of X times column 0 of W, plus b0%n", z00);
+        Matrix a = layer.forward(x);
+        print("A = sigmoid(X.W + b), one output row per example", a);
+        System.out.printf("   sigmoid(%.2f) = %.6f = A(0,0)%n", z00, Activation.SIGMOID.apply(z00));
+    }
+
+    static void print(String name, Matrix m) {
+        System.out.println("   " + name + ", " + m.shape() + ":");
+        for (int r = 0; r < m.rows; r++) {
+            StringBuilder line = new StringBuilder("     [");
+            for (int c = 0; c < m.cols; c++) line.append(String.format(c == 0 ? "%9.6f" : ", %9.6f", m.get(r, c)));
+            System.out.println(line.append(']'));
+        }
+    }
+
+    /** Step 2: the speedy and the per-neuron network, from the same weights, take the same step. */
+    static void sameAsPerNeuron(Random rng) {
+        System.out.println("\n2. The same network, two ways: one step on one example, 64-32-10, learning rate 0.5");
+        SpeedyNetwork speedy = SpeedyNetwork.lecun(new int[] {64, 32, 10}, rng);
+        NeuralNetwork neurons = perNeuronCopy(speedy);
+        Matrix x = random(1, 64, rng), t = new Matrix(1, 10);
+        t.data[3] = 1;
+        double outputGap = maxGap(speedy.forward(x).data, neurons.forward(row(x, 0)));
+        speedy.backpropagate(x, t, 0.5);
+        neurons.backpropagate(row(x, 0), row(t, 0), 0.5);
+        double weightGap = weightGap(speedy, neurons);
+        System.out.printf("   largest difference in the 10 outputs before the step:   %.1e%n", outputGap);
+        System.out.printf("   largest difference in the %d weights and biases after: %.1e%n", parameterCount(speedy), weightGap);
+        System.out.println(Math.max(outputGap, weightGap) < 1e-12
+                ? "   Both below 1e-12: the same arithmetic in another order, equal up to rounding."
+                : "   A difference above 1e-12 is more than rounding: the two networks do not compute the same thing.");
+    }
+
+    /** The per-neuron network with the same weights: neuron j of layer l gets column j of W and bias j. */
+    static NeuralNetwork perNeuronCopy(SpeedyNetwork net) {
+        Neuron[][] layers = new Neuron[net.layers.length][];
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = net.layers[l];
+            layers[l] = new Neuron[layer.outputs];
+            for (int j = 0; j < layer.outputs; j++) {
+                double[] w = new double[layer.inputs];
+                for (int i = 0; i < layer.inputs; i++) w[i] = layer.weights.get(i, j);
+                layers[l][j] = new Neuron(w, layer.biases[j], layer.activation);
+            }
+        }
+        return new NeuralNetwork(layers);
     }
 
     static double[] row(Matrix m, int r) {
         return Arrays.copyOfRange(m.data, r * m.cols, (r + 1) * m.cols);
     }
 
-    // ================================================================ the fast kernel
+    /** A rows x cols matrix of numbers drawn uniformly from [-1, 1). */
+    static Matrix random(int rows, int cols, Random rng) {
+        Matrix m = new Matrix(rows, cols);
+        for (int i = 0; i < m.data.length; i++) m.data[i] = 2 * rng.nextDouble() - 1;
+        return m;
+    }
 
-    /**
-     * Helper threads for FastMatmul. A thread pool (java.util.concurrent) wakes a waiting thread
-     * through the operating system, which takes tens of microseconds, as long as a 64 x 784 by
-     * 784 x 128 product takes on one core. These helpers wait by spinning on a counter instead,
-     * so a task reaches them in under a microsecond. After a millisecond with nothing to do they
-     * nap, so an idle helper costs almost nothing; and a thread that has spun for a while without
-     * result gives its core away (Thread.yield), in case the thread it waits for needs it.
-     */
-    static final class Workers {
-        /** One part of a task: the code decides from part and parts which share of the work is its own. */
-        interface Task {
-            void run(int part, int parts);
-        }
+    static int parameterCount(SpeedyNetwork net) {
+        int count = 0;
+        for (Layer layer : net.layers) count += layer.weights.data.length + layer.biases.length;
+        return count;
+    }
 
-        static Workers current;
+    static double maxGap(double[] a, double[] b) {
+        double gap = 0;
+        for (int i = 0; i < a.length; i++) gap = Math.max(gap, Math.abs(a[i] - b[i]));
+        return gap;
+    }
 
-        final int parts;
-        final AtomicInteger unfinished = new AtomicInteger();
-        volatile Task task;
-        volatile int started; // counts tasks; a helper starts the task when it sees this change
-        volatile boolean stopped;
-        volatile Throwable failure;
-
-        /** Helpers for `parts` parts (the calling thread does part 0), made once and kept. */
-        static synchronized Workers of(int parts) {
-            if (current == null || current.parts != parts) {
-                if (current != null) current.stopped = true;
-                current = new Workers(parts);
-            }
-            return current;
-        }
-
-        Workers(int parts) {
-            this.parts = parts;
-            for (int part = 1; part < parts; part++) {
-                int mine = part;
-                Thread helper = new Thread(() -> help(mine), "worker-" + part);
-                helper.setDaemon(true); // never keeps the program alive
-                helper.start();
+    /** The largest difference between a weight or bias of the speedy network and the same one in the other. */
+    static double weightGap(SpeedyNetwork speedy, NeuralNetwork neurons) {
+        double gap = 0;
+        for (int l = 0; l < speedy.layers.length; l++) {
+            Layer layer = speedy.layers[l];
+            for (int j = 0; j < layer.outputs; j++) {
+                Neuron n = neurons.layers[l][j];
+                gap = Math.max(gap, Math.abs(layer.biases[j] - n.bias));
+                for (int i = 0; i < layer.inputs; i++) gap = Math.max(gap, Math.abs(layer.weights.get(i, j) - n.weights[i]));
             }
         }
+        return gap;
+    }
 
-        /** Runs task.run(part, parts) for every part at once, part 0 on this thread, and waits for all. */
-        synchronized void run(Task task) { // one task at a time
-            if (parts == 1) {
-                task.run(0, 1);
-                return;
-            }
-            this.task = task;
-            unfinished.set(parts - 1);
-            started++; // a volatile write: the helpers see the task and the count with it
-            try {
-                task.run(0, parts);
-            } finally {
-                for (int spins = 0; unfinished.get() > 0; spins++) pause(spins);
-            }
-            Throwable e = failure;
-            if (e != null) {
-                failure = null;
-                throw new IllegalStateException("a worker thread failed: " + e, e);
-            }
+    /** Step 3: dW and db from backward against central differences of E, for batches of 1, 4 and 16. */
+    static void gradientChecks(Random rng) {
+        System.out.println("\n3. Gradient check of the batched backward pass, 5-4-3 network, E = 1/2 sum over the batch");
+        double worst = 0;
+        for (int rows : new int[] {1, 4, 16}) {
+            SpeedyNetwork net = SpeedyNetwork.lecun(new int[] {5, 4, 3}, rng);
+            Matrix x = random(rows, 5, rng), t = random(rows, 3, rng);
+            double gap = gradientCheck(net, x, t);
+            worst = Math.max(worst, gap);
+            System.out.printf("   batch of %2d: largest relative gap between backward and (E(w+h) - E(w-h))/2h: %.1e%n", rows, gap);
         }
+        System.out.println(worst < 1e-6
+                ? "   All below 1e-6: the four formulas give the slopes that nudging each weight measures."
+                : "   A gap above 1e-6: the backward pass does not compute the slope of E.");
+    }
 
-        void help(int part) {
-            int seen = 0; // the value of started when this helper was made
-            long idleSince = System.nanoTime();
-            for (int spins = 0; !stopped; spins++) {
-                if (started == seen) { // nothing new: spin, and after a millisecond nap
-                    if (System.nanoTime() - idleSince < 1_000_000) pause(spins);
-                    else LockSupport.parkNanos(50_000);
-                    continue;
+    /** The largest relative difference between backward's dE/dW, dE/db and central differences. */
+    static double gradientCheck(SpeedyNetwork net, Matrix x, Matrix t) {
+        net.forward(x);
+        net.backward(t);
+        double worst = 0, h = 1e-5;
+        for (Layer layer : net.layers) {
+            double[][] params = {layer.weights.data, layer.biases};
+            double[][] grads = {layer.weightGradients.data.clone(), layer.biasGradients.clone()};
+            for (int p = 0; p < 2; p++) {
+                for (int i = 0; i < params[p].length; i++) {
+                    double keep = params[p][i];
+                    params[p][i] = keep + h;
+                    double up = error(net, x, t);
+                    params[p][i] = keep - h;
+                    double down = error(net, x, t);
+                    params[p][i] = keep;
+                    double numeric = (up - down) / (2 * h);
+                    worst = Math.max(worst, Math.abs(numeric - grads[p][i]) / Math.max(1e-8, Math.abs(numeric) + Math.abs(grads[p][i])));
                 }
-                seen = started;
-                try {
-                    task.run(part, parts);
-                } catch (Throwable e) {
-                    failure = e;
-                }
-                unfinished.decrementAndGet();
-                idleSince = System.nanoTime();
-                spins = 0;
             }
         }
+        return worst;
+    }
 
-        /** Spinning: a CPU hint for the first thousands of rounds, then letting other threads run. */
-        static void pause(int spins) {
-            if (spins < 20_000) Thread.onSpinWait();
-            else Thread.yield();
+    /** E = 1/2 sum over the batch of sum (t - o)^2. */
+    static double error(SpeedyNetwork net, Matrix x, Matrix t) {
+        Matrix o = net.forward(x);
+        double sum = 0;
+        for (int i = 0; i < o.rows * o.cols; i++) sum += (t.data[i] - o.data[i]) * (t.data[i] - o.data[i]);
+        return sum / 2;
+    }
+
+    /** A task of the tutorial: data, layer sizes, epochs and learning rate. */
+    record Task(String name, Matrix x, Matrix t, int[] sizes, int epochs, double learningRate) {
+        int parameters() {
+            int count = 0;
+            for (int l = 0; l + 1 < sizes.length; l++) count += (sizes[l] + 1) * sizes[l + 1];
+            return count;
         }
     }
 
+    static List<Task> tutorialTasks(Random rng) {
+        Path data = courseDir().resolve("datasets");
+        Matrix xorX = new Matrix(4, 2), xorT = new Matrix(4, 1);
+        System.arraycopy(new double[] {0, 0, 0, 1, 1, 0, 1, 1}, 0, xorX.data, 0, 8);
+        System.arraycopy(new double[] {0, 1, 1, 0}, 0, xorT.data, 0, 4);
+        Dataset iris = readDataset(data.resolve("iris.csv"), 4, 3, true);
+        Dataset digits = split(readDataset(data.resolve("digits.csv.gz"), 64, 10, false), rng).train();
+        return List.of(
+                new Task("XOR 2-2-1", xorX, xorT, new int[] {2, 2, 1}, 10000, 0.5),
+                new Task("Iris 4-4-3", standardise(iris.x()), iris.oneHot(), new int[] {4, 4, 3}, 1000, 0.1),
+                new Task("digits 64-32-10", digits.x(), digits.oneHot(), new int[] {64, 32, 10}, 20, 0.01));
+    }
 
     /**
-     * The tuned matrix product. It adds up the same products as multiply, in the same order
-     * (k = 0, 1, 2, ... for every element of C), only faster, by feeding the CPU the way it likes:
+     * The per-neuron network's training, as in the tutorial: every epoch a new order, one step
+     * per example. Returns each epoch's MSE; seconds[e] = the time from the start to the end of epoch e + 1.
+     */
+    static double[] trainPerNeuron(NeuralNetwork net, Matrix inputs, Matrix targets, int epochs, double learningRate,
+            Random rng, double[] seconds) {
+        long begin = System.nanoTime();
+        int n = inputs.rows;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        double[] history = new double[epochs];
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            shuffle(order, rng);
+            double squares = 0;
+            for (int r : order) {
+                double[] x = row(inputs, r), t = row(targets, r), o = net.forward(x);
+                for (int k = 0; k < o.length; k++) squares += (t[k] - o[k]) * (t[k] - o[k]);
+                net.backward(errorGradient(t, o));
+                net.update(learningRate);
+            }
+            history[epoch] = squares / ((double) n * targets.cols);
+            seconds[epoch] = (System.nanoTime() - begin) / 1e9;
+        }
+        return history;
+    }
+
+    /**
+     * Step 4, the tutorial's exercise 7: both networks, from the same starting weights and in the
+     * same shuffled order, on the same tasks for the same epochs. Returns the digits task's MSE
+     * against time as a chart.
+     */
+    static Chart perNeuronVersusSpeedy(long seed) {
+        System.out.println("\n4. Per-neuron against speedy (batches of " + BATCH + ", " + (fast ? "FastMatmul" : "plain loops")
+                + "), same start, same epochs (the tutorial's exercise 7)");
+        Random rng = new Random(seed);
+        List<Task> tasks = tutorialTasks(rng);
+        if (fast) FastMatmul.warmUp();
+        System.out.println("   task              params   epochs   MSE per-neuron   MSE speedy   per-neuron    speedy   speed-up");
+        Chart chart = null;
+        double[] speedUp = new double[tasks.size()], lossRatio = new double[tasks.size()];
+        for (int k = 0; k < tasks.size(); k++) {
+            Task task = tasks.get(k);
+            int last = task.epochs() - 1;
+            SpeedyNetwork speedy = SpeedyNetwork.lecun(task.sizes(), rng);
+            NeuralNetwork neurons = perNeuronCopy(speedy);
+            double startLoss = 2 * error(speedy, task.x(), task.t()) / task.t().data.length;
+            double[] neuronSeconds = new double[task.epochs()], speedySeconds = new double[task.epochs()];
+            long seedOfOrder = rng.nextLong();
+            double[] neuronLoss = trainPerNeuron(neurons, task.x(), task.t(), task.epochs(), task.learningRate(), new Random(seedOfOrder), neuronSeconds);
+            double[] speedyLoss = speedy.train(task.x(), task.t(), task.epochs(), BATCH, task.learningRate(), new Random(seedOfOrder), speedySeconds);
+            speedUp[k] = neuronSeconds[last] / speedySeconds[last];
+            lossRatio[k] = Math.max(neuronLoss[last], speedyLoss[last]) / Math.min(neuronLoss[last], speedyLoss[last]);
+            System.out.printf("   %-17s %6d   %6d   %14.4f   %10.4f   %8.3f s  %6.3f s   %6.1fx%n", task.name(), task.parameters(), task.epochs(),
+                    neuronLoss[last], speedyLoss[last], neuronSeconds[last], speedySeconds[last], speedUp[k]);
+            if (k == tasks.size() - 1) {
+                chart = new Chart("Digits, " + task.epochs() + " epochs: MSE against wall-clock time", "seconds", "MSE of the epoch");
+                chart.add("per-neuron, one example at a time", withStart(0, neuronSeconds), withStart(startLoss, neuronLoss), Chart.Style.LINE);
+                chart.add("speedy, batches of " + BATCH, withStart(0, speedySeconds), withStart(startLoss, speedyLoss), Chart.Style.LINE);
+                chart.yRange = new double[] {0, Math.ceil(startLoss * 50) / 50};
+            }
+        }
+        System.out.println("   (MSE of the last epoch; the times are this run's and change from run to run)");
+        int worst = 0, slowest = 0, fastest = 0;
+        for (int k = 1; k < tasks.size(); k++) {
+            if (lossRatio[k] > lossRatio[worst]) worst = k;
+            if (speedUp[k] < speedUp[slowest]) slowest = k;
+            if (speedUp[k] > speedUp[fastest]) fastest = k;
+        }
+        System.out.printf(lossRatio[worst] < 1.25
+                ? "   Per epoch both learned about as much: the final MSEs differ by at most %.0f%% (%s).%n"
+                : "   The final MSEs differ by up to %.0f%% (%s): batch steps take another path downhill than single steps.%n",
+                100 * (lossRatio[worst] - 1), tasks.get(worst).name());
+        System.out.printf("   The batched network gained most on %s (%d parameters, %.1fx) and least on %s (%d parameters, %.1fx)%s.%n",
+                tasks.get(fastest).name(), tasks.get(fastest).parameters(), speedUp[fastest],
+                tasks.get(slowest).name(), tasks.get(slowest).parameters(), speedUp[slowest],
+                speedUp[slowest] < 1 ? ", where it was slower: its matrices are too small to pay for the bookkeeping" : "");
+        return chart;
+    }
+
+    /** [first, rest...]: puts the starting point in front of a curve. */
+    static double[] withStart(double first, double[] rest) {
+        double[] out = new double[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
+    static double accuracy(SpeedyNetwork net, Dataset data) {
+        Matrix o = net.forward(data.x());
+        int correct = 0;
+        for (int r = 0; r < o.rows; r++) {
+            int best = 0;
+            for (int c = 1; c < o.cols; c++) if (o.get(r, c) > o.get(r, best)) best = c;
+            if (best == data.labels()[r]) correct++;
+        }
+        return correct / (double) o.rows;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    // ---------------------------------------------------------------- exercises
+
+    /** Exercise 1: the batch size trades steps per epoch against time per step. */
+    static void exerciseBatchSizes(long seed) {
+        System.out.println("Exercise 1: digits 64-32-10, 100 epochs, learning rate 0.01, different batch sizes"
+                + (fast ? " (FastMatmul)" : ""));
+        Random rng = new Random(seed);
+        Split split = split(readDataset(courseDir().resolve("datasets").resolve("digits.csv.gz"), 64, 10, false), rng);
+        if (fast) FastMatmul.warmUp();
+        int[] batches = {1, 4, 16, 64, 256};
+        double[] accuracy = new double[batches.length], loss = new double[batches.length], time = new double[batches.length];
+        System.out.println("   batch   steps per epoch   test accuracy   MSE of epoch 100   time");
+        for (int b = 0; b < batches.length; b++) {
+            SpeedyNetwork net = SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(seed));
+            double[] seconds = new double[100];
+            loss[b] = net.train(split.train().x(), split.train().oneHot(), 100, batches[b], 0.01, new Random(seed), seconds)[99];
+            accuracy[b] = accuracy(net, split.test());
+            time[b] = seconds[99];
+            System.out.printf("   %5d   %15d   %12.1f%%   %16.5f   %.2f s%n", batches[b], (split.train().size() + batches[b] - 1) / batches[b],
+                    100 * accuracy[b], loss[b], time[b]);
+        }
+        int best = 0, quickest = 0;
+        for (int b = 1; b < batches.length; b++) {
+            if (accuracy[b] > accuracy[best]) best = b;
+            if (time[b] < time[quickest]) quickest = b;
+        }
+        System.out.printf("   Highest test accuracy: batch %d (%.1f%%). Quickest: batch %d, %.1f times quicker than batch 1.%n",
+                batches[best], 100 * accuracy[best], batches[quickest], time[0] / time[quickest]);
+        System.out.printf("   The MSE after 100 epochs ranges from %.5f to %.5f: dW sums over the batch, so one step%n",
+                Arrays.stream(loss).min().orElseThrow(), Arrays.stream(loss).max().orElseThrow());
+        System.out.println("   on B examples moves the weights about as far as B single steps, until the steps get few and large.");
+    }
+
+    /** Exercise 2: the same product in the textbook order and in the lesson's order. */
+    static void exerciseLoopOrder(long seed) {
+        boolean superWord = !ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:-UseSuperWord");
+        System.out.println("Exercise 2: 128x784 times 784x256, one thread, two loop orders"
+                + (superWord ? "" : " (-XX:-UseSuperWord: the JIT's vectoriser is off)"));
+        Random rng = new Random(seed);
+        Matrix a = random(128, 784, rng), b = random(784, 256, rng), c = new Matrix(128, 256);
+        fast = false;
+        double flops = 2.0 * 128 * 784 * 256;
+        double ijk = gflops(() -> multiplyIjk(a, b, c), flops);
+        double ikj = gflops(() -> multiply(a, b, c), flops);
+        double[] sums = new double[256], row = Arrays.copyOf(b.data, 256);
+        double control = gflops(() -> addScaledRow(sums, row, 1e-9, 128 * 784), flops);
+        System.out.printf("   %-66s %5.1f GFLOP/s%n", "i-j-k, a dot product per element (walks down B's columns):", ijk);
+        System.out.printf("   %-66s %5.1f GFLOP/s%n", "i-k-j, the lesson's multiply (walks along B's rows):", ikj);
+        System.out.printf("   %-66s %5.1f GFLOP/s%n", "control: sums[j] += a * row[j], two arrays indexed by plain j:", control);
+        System.out.printf("   i-k-j ran %.1f times as fast as i-j-k: the same sums, read in the order memory holds them.%n", ikj / ijk);
+        if (superWord) {
+            System.out.println("   Which loops use vector instructions? Run java -XX:-UseSuperWord lessons/09/Speedy.java --exercise 2:");
+            System.out.println("   the loops that get slower without the JIT's vectoriser were using it.");
+        }
+    }
+
+    /** The inner loop of i-k-j, sums[j] += a * row[j], repeated, on two arrays of their own: as many multiply-adds as the product. */
+    static void addScaledRow(double[] sums, double[] row, double a, int times) {
+        for (int t = 0; t < times; t++) {
+            for (int j = 0; j < sums.length; j++) sums[j] += a * row[j];
+        }
+    }
+
+    /** C = A.B in the textbook order: C(i,j) = sum over k of A(i,k) B(k,j). */
+    static void multiplyIjk(Matrix a, Matrix b, Matrix c) {
+        checkShapes(a, b, c);
+        for (int i = 0; i < a.rows; i++) {
+            for (int j = 0; j < b.cols; j++) {
+                double sum = 0;
+                for (int k = 0; k < a.cols; k++) sum += a.data[i * a.cols + k] * b.data[k * b.cols + j];
+                c.data[i * b.cols + j] = sum;
+            }
+        }
+    }
+
+    /**
+     * The speed of `product`, which does `flops` floating-point operations: the best of 7 timings
+     * after 5 to warm up (on a busy machine the best one is the least disturbed by other work).
+     */
+    static double gflops(Runnable product, double flops) {
+        int reps = (int) Math.max(1, 1e8 / flops); // each timing does at least 0.1 GFLOP: long enough to measure
+        for (int warm = 0; warm < 5; warm++) for (int r = 0; r < reps; r++) product.run();
+        double[] rates = new double[7];
+        for (int run = 0; run < rates.length; run++) {
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++) product.run();
+            rates[run] = flops * reps / (System.nanoTime() - t0);
+        }
+        return Arrays.stream(rates).max().orElseThrow();
+    }
+
+    // ---------------------------------------------------------------- making it fast
+
+    /**
+     * The tuned matrix product. Every element of C is the same sum as in multiply, over k = 0, 1,
+     * 2, ... in order, computed with Math.fma (multiply and add, rounded once), so the results
+     * equal a loop of Math.fma exactly and differ from the plain loop's only in the last bits.
+     * What makes it faster:
      *
-     * 1. Vector instructions. The JIT turns an inner loop like acc[j] = a * b[j] + acc[j] into
-     *    instructions that handle 8 doubles at once (AVX-512), but only if every array in the
-     *    loop is indexed by plain j (or j plus a constant): with c[i*n + j] and b[k*n + j] it
-     *    cannot rule out that the two overlap. So the rows of B a pass needs are copied
-     *    ("packed") into arrays of their own, and 4 rows of C are summed in one array, NB apart.
-     * 2. Fewer loads and stores per multiply-add. A plain i-k-j loop loads c[j] and b[j] and
-     *    stores c[j] for ONE multiply-add. Here each pass of the inner loop handles 4 rows of C
-     *    and 3 rows of B: 7 loads and 4 stores for 12 multiply-adds. (JDK 17's vectoriser gives
-     *    up on larger loop bodies.)
-     * 3. Math.fma(a, b, c) = a*b + c in one instruction, rounded once instead of twice. So the
-     *    results differ from multiply's in the last bits, and equal a loop of Math.fma exactly.
-     * 4. Cache blocking: B is taken KB rows at a time, so the packed rows stay in the L2 cache
+     * 1. Vector instructions. The JIT turns a loop like acc[j] = fma(a, b0[j], acc[j]) into
+     *    instructions that handle 4 or 8 doubles at once, but only when each array in it is
+     *    indexed by plain j (exercise 2 shows that the plain i-k-j loop, c[i*n + j] and
+     *    b[k*n + j], is not vectorised). So the rows of B a pass needs are copied ("packed")
+     *    into arrays of their own, and 4 rows of C are summed in one array, NB apart.
+     * 2. Fewer loads and stores per multiply-add. The plain loop loads c[j] and b[j] and stores
+     *    c[j] for one multiply-add. Here each pass of the inner loop handles 4 rows of C and 3
+     *    rows of B: 7 loads and 4 stores for 12 multiply-adds.
+     * 3. Cache blocking: B is taken KB rows at a time, so the packed rows stay in the L2 cache
      *    while every row of A passes over them.
-     * 5. Narrow products (the digits network's have 10 or 32 columns) are too short for vector
+     * 4. Narrow products (the digits network's have 10 or 32 columns) are too short for vector
      *    loops to pay off; multiplySmall keeps a 4 x 4 block of C in CPU registers instead.
-     * 6. Threads for large products: the rows of C are split between the calling thread and
-     *    Workers, helper threads that wait by spinning, so handing them a part costs under a
-     *    microsecond. Each element is still computed by the same sequence of operations, so the
-     *    result is identical, bit for bit, for any number of threads.
+     * 5. Threads for large products: the rows of C are shared out between the calling thread and
+     *    Workers. Each element is still computed by one thread with the same sequence of
+     *    operations, so the result is identical, bit for bit, for any number of threads.
      */
     static final class FastMatmul {
         static final int NB = 256; // columns of C per pass: 4 rows of 256 accumulators, 8 KB, sit in L1
@@ -560,7 +916,7 @@ public class Speedy {
 
         static int threads = Runtime.getRuntime().availableProcessors();
 
-        /** C = A.B: Speedy.multiply's result up to rounding, identical for any number of threads. */
+        /** C = A.B: the plain loop's sums, each rounded once per step (fma), identical for any number of threads. */
         static void multiply(Matrix a, Matrix b, Matrix c) {
             checkShapes(a, b, c);
             int m = a.rows;
@@ -581,9 +937,9 @@ public class Speedy {
         }
 
         /**
-         * Runs the vector kernel a few thousand times on a small product. JDK 17's JIT compiles
-         * the kernel well when its first calls are short ones; when the first call is a long
-         * product it sometimes compiles it from a half-finished profile, 4 times slower.
+         * Runs the vector kernel a few thousand times on a small product before anything is timed.
+         * The JIT compiles the kernel well when its first calls are short ones; on JDK 17, a long
+         * first call can get it compiled from a half-finished profile, several times slower.
          */
         static void warmUp() {
             Random rng = new Random(1);
@@ -592,9 +948,9 @@ public class Speedy {
         }
 
         /**
-         * Rows [from, to) of C = A.B. One long method on purpose: JDK 17 vectorises the inner
-         * loops reliably only when it can see that panel and acc belong to this call alone, that
-         * is, when they are allocated right here (at most 272 KB, next to 2 MFLOP or more of work).
+         * Rows [from, to) of C = A.B. One long method on purpose: the JIT of JDK 17 vectorises the
+         * inner loops reliably only when it can see that panel and acc belong to this call alone,
+         * that is, when they are allocated right here (at most 272 KB, next to 2 MFLOP or more of work).
          */
         static void multiplyRows(Matrix am, Matrix bm, Matrix cm, int from, int to) {
             double[] a = am.data, b = bm.data, c = cm.data;
@@ -723,383 +1079,164 @@ public class Speedy {
         }
     }
 
-    // ---------------------------------------------------------------- the lesson
+    /**
+     * Helper threads for FastMatmul, made once and kept. A thread pool (java.util.concurrent)
+     * puts waiting threads to sleep, and waking one through the operating system takes tens of
+     * microseconds, about as long as a 64x784 by 784x128 product takes on one core. These helpers
+     * wait by spinning on a counter instead, so a task reaches them in under a microsecond. After
+     * a millisecond with nothing to do they nap, so an idle helper costs almost nothing; and a
+     * thread that has spun for a long while lets other threads run (Thread.yield), in case the
+     * thread it waits for needs its core.
+     */
+    static final class Workers {
+        /** One part of a task: the code decides from part and parts which share of the work is its own. */
+        interface Task {
+            void run(int part, int parts);
+        }
 
-    public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
-        try {
-            Options options = Options.parse(args);
-            FastMatmul.threads = options.threads;
-            if (options.bench) {
-                bench(options.seed);
+        static Workers current;
+
+        final int parts;
+        final AtomicInteger unfinished = new AtomicInteger();
+        volatile Task task;
+        volatile int started; // counts tasks; a helper starts the task when it sees this change
+        volatile boolean stopped;
+        volatile Throwable failure;
+
+        /** Helpers for `parts` parts (the calling thread does part 0), made once and kept. */
+        static synchronized Workers of(int parts) {
+            if (current == null || current.parts != parts) {
+                if (current != null) current.stopped = true;
+                current = new Workers(parts);
+            }
+            return current;
+        }
+
+        Workers(int parts) {
+            this.parts = parts;
+            for (int part = 1; part < parts; part++) {
+                int mine = part;
+                Thread helper = new Thread(() -> help(mine), "worker-" + part);
+                helper.setDaemon(true); // never keeps the program alive
+                helper.start();
+            }
+        }
+
+        /** Runs task.run(part, parts) for every part at once, part 0 on this thread, and waits for all. */
+        synchronized void run(Task task) { // one task at a time
+            if (parts == 1) {
+                task.run(0, 1);
                 return;
             }
-            switch (options.exercise) {
-                case 0 -> lesson(options.seed, options.readmeFigures);
-                case 1 -> exerciseBatchSizes(options.seed);
-                case 2 -> exerciseThreads(options.seed);
-                case 3 -> exerciseLoopOrder(options.seed);
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
+            this.task = task;
+            unfinished.set(parts - 1);
+            started++; // a volatile write: the helpers see the task and the count with it
+            try {
+                task.run(0, parts);
+            } finally {
+                for (int spins = 0; unfinished.get() > 0; spins++) pause(spins);
             }
-        } catch (UserError e) {
-            System.err.println("Speedy: " + e.getMessage());
-            System.exit(2);
-        }
-    }
-
-    static void lesson(long seed, boolean readmeFigures) {
-        System.out.println("Lesson 09: the speedy network, a layer is a matrix and a batch is a matrix");
-        oneLayerOneBatch();
-        sameAsPerNeuron(new Random(seed));
-        gradientChecks(new Random(seed));
-        Chart chart = perNeuronVersusSpeedy(seed);
-        Path png = outDir().resolve("09-per-neuron-vs-speedy.png");
-        save(chart, png);
-        System.out.println("   plot: " + png);
-        if (readmeFigures) save(chart, lessonDir().resolve("per-neuron-vs-speedy.png"));
-    }
-
-    /** Step 1: a 3-input, 2-neuron layer on a batch of two examples, by hand and as a product. */
-    static void oneLayerOneBatch() {
-        System.out.println("\n1. One layer, a whole batch: Z = X.W + b, A = sigmoid(Z)");
-        Layer layer = new Layer(3, 2, Activation.SIGMOID);
-        System.arraycopy(new double[] {0.2, -0.5, 0.4, 0.1, -0.3, 0.8}, 0, layer.weights.data, 0, 6);
-        layer.biases[0] = 0.1;
-        layer.biases[1] = -0.2;
-        Matrix x = new Matrix(2, 3);
-        System.arraycopy(new double[] {1, 2, 3, 0, -1, 0.5}, 0, x.data, 0, 6);
-        print("X (one example per row)", x);
-        print("W (column j = the weights of neuron j)", layer.weights);
-        System.out.printf("   b = [%.1f, %.1f]%n", layer.biases[0], layer.biases[1]);
-        double z00 = 1 * 0.2 + 2 * 0.4 + 3 * -0.3 + 0.1;
-        System.out.printf("   Z(0,0) = 1*0.2 + 2*0.4 + 3*(-0.3) + 0.1 = %.2f: row 0 of X times column 0 of W, plus b0%n", z00);
-        Matrix a = layer.forward(x);
-        print("A = sigmoid(X.W + b), one output row per example", a);
-        System.out.printf("   sigmoid(%.2f) = %.6f = A(0,0)%n", z00, Activation.SIGMOID.apply(z00));
-    }
-
-    static void print(String name, Matrix m) {
-        System.out.println("   " + name + ", " + m.shape() + ":");
-        for (int r = 0; r < m.rows; r++) {
-            StringBuilder line = new StringBuilder("     [");
-            for (int c = 0; c < m.cols; c++) line.append(String.format(c == 0 ? "%9.6f" : ", %9.6f", m.get(r, c)));
-            System.out.println(line.append(']'));
-        }
-    }
-
-    /** Step 2: the speedy and the per-neuron network, from the same weights, take the same step. */
-    static void sameAsPerNeuron(Random rng) {
-        System.out.println("\n2. The same network, two ways: one step on one example, 64-32-10, learning rate 0.5");
-        SpeedyNetwork speedy = SpeedyNetwork.xavier(new int[] {64, 32, 10}, rng);
-        NeuralNetwork neurons = NeuralNetwork.copyOf(speedy);
-        Matrix x = random(1, 64, rng), t = new Matrix(1, 10);
-        t.data[3] = 1;
-        double[] before = neurons.forward(row(x, 0));
-        double outputGap = maxGap(speedy.forward(x).data, before);
-        speedy.backpropagate(x, t, 0.5);
-        neurons.backpropagate(row(x, 0), row(t, 0), 0.5);
-        System.out.printf("   largest difference in the 10 outputs before the step:   %.1e%n", outputGap);
-        System.out.printf("   largest difference in the %d weights and biases after: %.1e%n", parameterCount(speedy), weightGap(speedy, neurons));
-        System.out.println("   The same arithmetic in a different order: they agree to rounding (about 1e-16).");
-    }
-
-    static int parameterCount(SpeedyNetwork net) {
-        int count = 0;
-        for (Layer layer : net.layers) count += layer.weights.data.length + layer.biases.length;
-        return count;
-    }
-
-    static double maxGap(double[] a, double[] b) {
-        double gap = 0;
-        for (int i = 0; i < a.length; i++) gap = Math.max(gap, Math.abs(a[i] - b[i]));
-        return gap;
-    }
-
-    /** The largest difference between a weight or bias of the speedy network and the same one in the other. */
-    static double weightGap(SpeedyNetwork speedy, NeuralNetwork neurons) {
-        double gap = 0;
-        for (int l = 0; l < speedy.layers.length; l++) {
-            Layer layer = speedy.layers[l];
-            for (int j = 0; j < layer.outputs; j++) {
-                Neuron n = neurons.layers[l][j];
-                gap = Math.max(gap, Math.abs(layer.biases[j] - n.bias));
-                for (int i = 0; i < layer.inputs; i++) gap = Math.max(gap, Math.abs(layer.weights.get(i, j) - n.weights[i]));
+            Throwable e = failure;
+            if (e != null) {
+                failure = null;
+                throw new IllegalStateException("a worker thread failed: " + e, e);
             }
         }
-        return gap;
-    }
 
-    /** Step 3: dW and db from backward against central differences of E, for batches of 1, 4 and 16. */
-    static void gradientChecks(Random rng) {
-        System.out.println("\n3. Gradient check of the batched backward pass, 5-4-3 network, E = 1/2 sum over the batch");
-        for (int rows : new int[] {1, 4, 16}) {
-            SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {5, 4, 3}, rng);
-            Matrix x = random(rows, 5, rng), t = random(rows, 3, rng);
-            System.out.printf("   batch of %2d: largest relative gap between backward and (E(w+h) - E(w-h))/2h: %.1e%n",
-                    rows, gradientCheck(net, x, t));
-        }
-    }
-
-    /** The largest relative difference between backward's dE/dW, dE/db and central differences. */
-    static double gradientCheck(SpeedyNetwork net, Matrix x, Matrix t) {
-        net.forward(x);
-        net.backward(t);
-        double worst = 0, h = 1e-5;
-        for (Layer layer : net.layers) {
-            double[][] params = {layer.weights.data, layer.biases};
-            double[][] grads = {layer.weightGradients.data.clone(), layer.biasGradients.clone()};
-            for (int p = 0; p < 2; p++) {
-                for (int i = 0; i < params[p].length; i++) {
-                    double keep = params[p][i];
-                    params[p][i] = keep + h;
-                    double up = error(net, x, t);
-                    params[p][i] = keep - h;
-                    double down = error(net, x, t);
-                    params[p][i] = keep;
-                    double numeric = (up - down) / (2 * h);
-                    worst = Math.max(worst, Math.abs(numeric - grads[p][i]) / Math.max(1e-8, Math.abs(numeric) + Math.abs(grads[p][i])));
+        void help(int part) {
+            int seen = 0; // the value of started when this helper was made
+            long idleSince = System.nanoTime();
+            for (int spins = 0; !stopped; spins++) {
+                if (started == seen) { // nothing new: spin, and after a millisecond nap
+                    if (System.nanoTime() - idleSince < 1_000_000) pause(spins);
+                    else LockSupport.parkNanos(50_000);
+                    continue;
                 }
+                seen = started;
+                try {
+                    task.run(part, parts);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                unfinished.decrementAndGet();
+                idleSince = System.nanoTime();
+                spins = 0;
             }
         }
-        return worst;
-    }
 
-    /** E = 1/2 sum over the batch of sum (t - o)^2. */
-    static double error(SpeedyNetwork net, Matrix x, Matrix t) {
-        Matrix o = net.forward(x);
-        double sum = 0;
-        for (int i = 0; i < o.rows * o.cols; i++) sum += (t.data[i] - o.data[i]) * (t.data[i] - o.data[i]);
-        return sum / 2;
-    }
-
-    /** A task of the tutorial: data, layer sizes, epochs and learning rate. */
-    record Task(String name, Matrix x, Matrix t, int[] sizes, int epochs, double learningRate) {}
-
-    static List<Task> tutorialTasks(Random rng) {
-        Path data = courseRoot().resolve("datasets");
-        Matrix xorX = new Matrix(4, 2), xorT = new Matrix(4, 1);
-        System.arraycopy(new double[] {0, 0, 0, 1, 1, 0, 1, 1}, 0, xorX.data, 0, 8);
-        System.arraycopy(new double[] {0, 1, 1, 0}, 0, xorT.data, 0, 4);
-        Dataset iris = readDataset(data.resolve("iris.csv"), 4, 3, true);
-        Dataset digits = split(readDataset(data.resolve("digits.csv.gz"), 64, 10, false), rng).train();
-        return List.of(
-                new Task("XOR 2-2-1", xorX, xorT, new int[] {2, 2, 1}, 10000, 0.5),
-                new Task("Iris 4-4-3", standardise(iris.x()), iris.oneHot(), new int[] {4, 4, 3}, 1000, 0.1),
-                new Task("digits 64-32-10", digits.x(), digits.oneHot(), new int[] {64, 32, 10}, 20, 0.01));
-    }
-
-    /**
-     * Step 4, the tutorial's exercise 7: both networks, from the same starting weights, on the
-     * same tasks for the same epochs. Returns the digits task's loss against time as a chart.
-     */
-    static Chart perNeuronVersusSpeedy(long seed) {
-        System.out.println("\n4. Per-neuron against speedy (batches of " + BATCH + "), same start, same epochs (tutorial's exercise 7)");
-        Random rng = new Random(seed);
-        List<Task> tasks = tutorialTasks(rng);
-        FastMatmul.warmUp();
-        System.out.println("   task              epochs   loss per-neuron  loss speedy   (loss: mean sum (t - o)^2 in the last epoch)");
-        Chart chart = null;
-        double[][] times = new double[tasks.size()][2];
-        for (int k = 0; k < tasks.size(); k++) {
-            Task task = tasks.get(k);
-            SpeedyNetwork speedy = SpeedyNetwork.xavier(task.sizes(), rng);
-            NeuralNetwork neurons = NeuralNetwork.copyOf(speedy);
-            double startLoss = 2 * error(speedy, task.x(), task.t()) / task.x().rows;
-            double[] neuronSeconds = new double[task.epochs()], speedySeconds = new double[task.epochs()];
-            long seedOfOrder = rng.nextLong();
-            double[] neuronLoss = neurons.train(task.x(), task.t(), task.epochs(), task.learningRate(), new Random(seedOfOrder), neuronSeconds);
-            double[] speedyLoss = speedy.train(task.x(), task.t(), task.epochs(), BATCH, task.learningRate(), new Random(seedOfOrder), speedySeconds);
-            times[k][0] = neuronSeconds[task.epochs() - 1];
-            times[k][1] = speedySeconds[task.epochs() - 1];
-            System.out.printf("   %-17s %6d   %15.4f  %11.4f%n", task.name(), task.epochs(), neuronLoss[task.epochs() - 1], speedyLoss[task.epochs() - 1]);
-            if (k == tasks.size() - 1) {
-                chart = new Chart("Digits, " + task.epochs() + " epochs: loss against wall-clock time", "seconds", "mean sum (t - o)^2 per example");
-                chart.add("per-neuron, one example at a time", withStart(0, neuronSeconds), withStart(startLoss, neuronLoss), false);
-                chart.add("speedy, batches of " + BATCH, withStart(0, speedySeconds), withStart(startLoss, speedyLoss), false);
-                chart.yRange(0, Math.ceil(startLoss * 5) / 5);
-            }
-        }
-        System.out.println("   Wall times on this machine (" + Runtime.getRuntime().availableProcessors() + " cores; they change from run to run):");
-        for (int k = 0; k < tasks.size(); k++) {
-            System.out.printf("   time %-17s per-neuron %7.3f s   speedy %7.3f s   speed-up %5.1fx%n",
-                    tasks.get(k).name(), times[k][0], times[k][1], times[k][0] / times[k][1]);
-        }
-        System.out.println("   dW sums over the batch, so one step on " + BATCH + " examples moves the weights about as far as");
-        System.out.println("   " + BATCH + " single steps: per epoch both learn about as much, per second the speedy one wins,");
-        System.out.println("   the more so the bigger the layers (XOR's 2-2-1 is too small to gain anything).");
-        return chart;
-    }
-
-    /** [first, rest...]: puts the starting point in front of a curve. */
-    static double[] withStart(double first, double[] rest) {
-        double[] out = new double[rest.length + 1];
-        out[0] = first;
-        System.arraycopy(rest, 0, out, 1, rest.length);
-        return out;
-    }
-
-    static final int BATCH = 16;
-
-    // ---------------------------------------------------------------- exercises
-
-    /** Exercise 1: the batch size trades steps per epoch against time per step. */
-    static void exerciseBatchSizes(long seed) {
-        System.out.println("Exercise 1: digits 64-32-10, 100 epochs, learning rate 0.01, different batch sizes");
-        Random rng = new Random(seed);
-        Split split = split(readDataset(courseRoot().resolve("datasets").resolve("digits.csv.gz"), 64, 10, false), rng);
-        System.out.println("   batch   steps per epoch   test accuracy   final loss   time");
-        for (int batch : new int[] {1, 4, 16, 64, 256}) {
-            SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(seed));
-            double[] seconds = new double[100];
-            double[] loss = net.train(split.train().x(), split.train().oneHot(), 100, batch, 0.01, new Random(seed), seconds);
-            System.out.printf("   %5d   %15d   %12.1f%%   %10.4f   %.2f s%n", batch, (split.train().size() + batch - 1) / batch,
-                    100 * accuracy(net, split.test()), loss[99], seconds[99]);
-        }
-        System.out.println("   dW sums over the batch, so a batch of 16 moves the weights about as far as 16 single");
-        System.out.println("   steps would, in one step: bigger batches are faster per epoch until the steps get too");
-        System.out.println("   few; with this learning rate, 16 keeps the accuracy of batch 1 at a fraction of the time.");
-    }
-
-    /** Exercise 2: threads split the rows of C; the product is identical, bit for bit. */
-    static void exerciseThreads(long seed) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        System.out.println("Exercise 2: 256x784 times 784x512 with 1 to " + Math.max(2, cores) + " threads (this machine has " + cores + " cores)");
-        Random rng = new Random(seed);
-        Matrix a = random(256, 784, rng), b = random(784, 512, rng);
-        FastMatmul.warmUp();
-        Matrix first = null;
-        for (int threads = 1; threads <= Math.max(2, cores); threads++) {
-            FastMatmul.threads = threads;
-            Matrix c = new Matrix(256, 512);
-            double[] seconds = new double[5];
-            for (int run = 0; run < seconds.length; run++) {
-                long t0 = System.nanoTime();
-                FastMatmul.multiply(a, b, c);
-                seconds[run] = (System.nanoTime() - t0) / 1e9;
-            }
-            if (first == null) first = c;
-            System.out.printf("   threads %d: %6.2f ms, %5.1f GFLOP/s, identical to 1 thread: %s%n", threads, 1000 * median(seconds),
-                    2.0 * 256 * 784 * 512 / median(seconds) / 1e9, Arrays.equals(first.data, c.data));
-        }
-        System.out.println("   Each thread computes whole rows of C with the same sequence of operations, so the");
-        System.out.println("   numbers cannot depend on how many threads there are. The time can: a thread only helps");
-        System.out.println("   when it finds a core that nothing else is using.");
-    }
-
-    /** Exercise 3: the same product in three loop orders. */
-    static void exerciseLoopOrder(long seed) {
-        System.out.println("Exercise 3: 128x784 times 784x256, one thread, three ways");
-        Random rng = new Random(seed);
-        Matrix a = random(128, 784, rng), b = random(784, 256, rng), c = new Matrix(128, 256);
-        FastMatmul.threads = 1;
-        FastMatmul.warmUp();
-        double flops = 2.0 * 128 * 784 * 256;
-        System.out.printf("   %-58s %5.1f GFLOP/s%n", "i-j-k, a dot product per element (walks down B's columns):", flops / seconds(() -> multiplyIjk(a, b, c)) / 1e9);
-        System.out.printf("   %-58s %5.1f GFLOP/s%n", "i-k-j, Speedy.multiply (walks along B's rows):", flops / seconds(() -> multiply(a, b, c)) / 1e9);
-        System.out.printf("   %-58s %5.1f GFLOP/s%n", "FastMatmul (4 rows x 3 k per pass, packed, blocked):", flops / seconds(() -> FastMatmul.multiply(a, b, c)) / 1e9);
-        System.out.println("   i-j-k reads B down a column, 256 doubles apart: nearly every read misses the nearest cache.");
-        System.out.println("   i-k-j reads B and C along their rows, in the order they lie in memory. The JIT still");
-        System.out.println("   does not vectorise it: c[i*n + j] and b[k*n + j] are two arrays at two offsets that might");
-        System.out.println("   overlap, for all it can tell. FastMatmul gives each row it streams an array of its own,");
-        System.out.println("   indexed by plain j, which the vectoriser accepts, and does 12 multiply-adds per 7 loads.");
-    }
-
-    /** C = A.B in the textbook order: C(i,j) = sum over k of A(i,k) B(k,j). */
-    static void multiplyIjk(Matrix a, Matrix b, Matrix c) {
-        checkShapes(a, b, c);
-        for (int i = 0; i < a.rows; i++) {
-            for (int j = 0; j < b.cols; j++) {
-                double sum = 0;
-                for (int k = 0; k < a.cols; k++) sum += a.data[i * a.cols + k] * b.data[k * b.cols + j];
-                c.data[i * b.cols + j] = sum;
-            }
+        /** Spinning: a CPU hint for the first thousands of rounds, then letting other threads run. */
+        static void pause(int spins) {
+            if (spins < 20_000) Thread.onSpinWait();
+            else Thread.yield();
         }
     }
 
-    /** The median time of 5 runs, after 2 to warm up. */
-    static double seconds(Runnable work) {
-        double[] times = new double[7];
-        for (int run = 0; run < times.length; run++) {
-            long t0 = System.nanoTime();
-            work.run();
-            times[run] = (System.nanoTime() - t0) / 1e9;
-        }
-        return median(Arrays.copyOfRange(times, 2, 7));
-    }
-
-    static double accuracy(SpeedyNetwork net, Dataset data) {
-        Matrix o = net.forward(data.x());
-        int correct = 0;
-        for (int r = 0; r < o.rows; r++) {
-            int best = 0;
-            for (int c = 1; c < o.cols; c++) if (o.get(r, c) > o.get(r, best)) best = c;
-            if (best == data.labels()[r]) correct++;
-        }
-        return correct / (double) o.rows;
-    }
-
-    // ---------------------------------------------------------------- the benchmark
-
-    /** make bench: one line per figure, medians of several runs after warming up. */
+    /** make bench: the plain loop against FastMatmul, then the training times. */
     static void bench(long seed) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        System.out.println("# " + cores + " cores, Java " + Runtime.version() + "; medians of several runs");
+        int threads = FastMatmul.threads, cores = Runtime.getRuntime().availableProcessors();
+        System.out.println("Benchmark: " + cores + " cores, Java " + Runtime.version() + ", up to " + threads
+                + " thread(s) (--threads)");
+        System.out.println("   products: the best of 7 timings after warming up; training: the median of 3 runs");
         FastMatmul.warmUp();
         Random rng = new Random(seed);
-        for (int[] s : new int[][] {{16, 64, 32}, {64, 784, 128}, {128, 784, 256}, {256, 784, 512}}) {
-            for (int t : cores == 1 ? new int[] {1} : new int[] {1, cores}) {
-                System.out.printf("matmul %dx%dx%d threads=%d: %.1f GFLOP/s%n", s[0], s[1], s[2], t, gflops(s, t, rng));
+        System.out.printf("   %-16s %14s %16s %16s %s%n", "C = A.B", "plain i-k-j", "FastMatmul 1", "FastMatmul " + threads, "  same with 1 and " + threads + " threads");
+        int[][] shapes = {{16, 64, 32}, {64, 784, 128}, {256, 784, 512}};
+        double[] speedUp = new double[shapes.length], threadGain = new double[shapes.length];
+        for (int s = 0; s < shapes.length; s++) {
+            int[] shape = shapes[s];
+            Matrix a = random(shape[0], shape[1], rng), b = random(shape[1], shape[2], rng);
+            Matrix one = new Matrix(shape[0], shape[2]), many = new Matrix(shape[0], shape[2]);
+            double plain = gflops(a, b, one, false, 1), single = gflops(a, b, one, true, 1), split = gflops(a, b, many, true, threads);
+            speedUp[s] = single / plain;
+            threadGain[s] = split / single;
+            System.out.printf("   %-16s %8.1f GFLOP/s %10.1f GFLOP/s %10.1f GFLOP/s   %s%n", shape[0] + "x" + shape[1] + "x" + shape[2],
+                    plain, single, split, Arrays.equals(one.data, many.data));
+        }
+        FastMatmul.threads = threads;
+
+        Dataset train = split(readDataset(courseDir().resolve("datasets").resolve("digits.csv.gz"), 64, 10, false), new Random(seed)).train();
+        Matrix targets = train.oneHot();
+        double[] neuron = new double[3], plain = new double[3], kernel = new double[3];
+        for (int run = 0; run < 3; run++) {
+            double[] seconds = new double[20];
+            trainPerNeuron(perNeuronCopy(SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(seed))), train.x(), targets, 20, 0.01,
+                    new Random(seed), seconds);
+            neuron[run] = seconds[19];
+            for (boolean kernelOn : new boolean[] {false, true}) {
+                fast = kernelOn;
+                SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(seed)).train(train.x(), targets, 20, BATCH, 0.01, new Random(seed), seconds);
+                (kernelOn ? kernel : plain)[run] = seconds[19];
             }
         }
-        FastMatmul.threads = cores;
-        Dataset train = split(readDataset(courseRoot().resolve("datasets").resolve("digits.csv.gz"), 64, 10, false), new Random(seed)).train();
-        Matrix targets = train.oneHot();
-        double[] times = new double[5];
-        for (int run = 0; run < times.length; run++) {
-            SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(seed));
-            double[] seconds = new double[3000];
-            net.train(train.x(), targets, 3000, 16, 0.01, new Random(seed), seconds);
-            times[run] = seconds[2999];
+        System.out.printf("   digits 64-32-10, 20 epochs: per-neuron %.3f s, speedy with plain loops %.3f s, with FastMatmul %.3f s%n",
+                median(neuron), median(plain), median(kernel));
+        double[] seconds = new double[3000];
+        fast = true;
+        SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(seed)).train(train.x(), targets, 3000, BATCH, 0.01, new Random(seed), seconds);
+        System.out.printf("   digits 64-32-10, 3000 epochs (the tutorial's run, lesson 10), with FastMatmul: %.1f s%n", seconds[2999]);
+        fast = false;
+
+        System.out.printf("   FastMatmul on one thread ran %.1f to %.1f times as fast as the plain loop;%n",
+                Arrays.stream(speedUp).min().orElseThrow(), Arrays.stream(speedUp).max().orElseThrow());
+        if (threads > 1) {
+            System.out.printf("   %d threads ran %.2f and %.2f times as fast as one on the two large products (and %.2f times%n",
+                    threads, threadGain[1], threadGain[2], threadGain[0]);
+            System.out.println("   on the small one, which FastMatmul never splits: handing out its parts would cost more than it saves).");
         }
-        System.out.printf("train digits (tutorial config, 3000 epochs): %.2f s%n", median(times));
-        double[] neuron = new double[3], speedy = new double[3];
-        for (int run = 0; run < 3; run++) {
-            SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(seed));
-            double[] s1 = new double[20], s2 = new double[20];
-            NeuralNetwork.copyOf(net).train(train.x(), targets, 20, 0.01, new Random(seed), s1);
-            net.train(train.x(), targets, 20, 16, 0.01, new Random(seed), s2);
-            neuron[run] = s1[19];
-            speedy[run] = s2[19];
-        }
-        System.out.printf("train per-neuron vs speedy (digits, 20 epochs): %.2f s vs %.3f s%n", median(neuron), median(speedy));
+        double batched = median(neuron) / median(plain), kernelGain = median(plain) / median(kernel);
+        System.out.printf("   In training, the batched network with plain loops was %.1f times as fast as the per-neuron one;%n", batched);
+        System.out.println(kernelGain > 1.05 ? String.format("   FastMatmul made it %.1f times as fast again.", kernelGain)
+                : kernelGain < 0.95 ? String.format("   with FastMatmul it ran at %.2f times that speed.", kernelGain)
+                : "   FastMatmul made no difference of more than 5% there.");
     }
 
-    static double gflops(int[] shape, int threads, Random rng) {
-        Matrix a = random(shape[0], shape[1], rng), b = random(shape[1], shape[2], rng), c = new Matrix(shape[0], shape[2]);
+    /** GFLOP/s of C = A.B with the plain loop (kernel false) or FastMatmul on `threads` threads. */
+    static double gflops(Matrix a, Matrix b, Matrix c, boolean kernel, int threads) {
+        fast = kernel;
         FastMatmul.threads = threads;
-        double flops = 2.0 * shape[0] * shape[1] * shape[2];
-        int reps = (int) Math.max(1, 2e8 / flops);
-        double[] rates = new double[7];
-        for (int warm = 0; warm < 5; warm++) for (int r = 0; r < reps; r++) FastMatmul.multiply(a, b, c);
-        for (int run = 0; run < rates.length; run++) {
-            long t0 = System.nanoTime();
-            for (int r = 0; r < reps; r++) FastMatmul.multiply(a, b, c);
-            rates[run] = flops * reps / (System.nanoTime() - t0);
-        }
-        return median(rates);
-    }
-
-    static Matrix random(int rows, int cols, Random rng) {
-        Matrix m = new Matrix(rows, cols);
-        for (int i = 0; i < m.data.length; i++) m.data[i] = 2 * rng.nextDouble() - 1;
-        return m;
-    }
-
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        double rate = gflops(() -> multiply(a, b, c), 2.0 * a.rows * a.cols * b.cols);
+        fast = false;
+        return rate;
     }
 
     // ---------------------------------------------------------------- data
@@ -1202,9 +1339,15 @@ public class Speedy {
         return out;
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
 
-    static final String USAGE = "usage: java lessons/09/Speedy.java [--seed N] [--threads N] [--exercise 1|2|3] [--bench] [--readme-figures]";
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -1213,81 +1356,95 @@ public class Speedy {
         }
     }
 
-    record Options(long seed, int threads, int exercise, boolean bench, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int threads = Runtime.getRuntime().availableProcessors(), exercise = 0;
-            boolean bench = false, readmeFigures = false;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--threads" -> threads = (int) number(args, ++i, "--threads");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--bench" -> bench = true;
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            if (threads < 1 || threads > 256) throw new UserError("--threads needs a number from 1 to 256, not " + threads);
-            return new Options(seed, threads, exercise, bench, readmeFigures);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(args[i]);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** The course's top folder: the first folder, walking up, that holds datasets/. */
-    static Path courseRoot() {
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
         return here;
     }
 
-    /** out/ in the course's top folder. */
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the picture its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("09");
-    }
-
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(Chart chart, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            chart.save(png);
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** A line chart drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final Color[] PALETTE = {
-            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)};
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        record Series(String name, double[] x, double[] y, Style style) {}
 
-        record Series(String name, double[] x, double[] y, boolean dashed) {}
-
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        Double yMin, yMax;
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -1295,177 +1452,116 @@ public class Speedy {
             this.yLabel = yLabel;
         }
 
-        void add(String name, double[] x, double[] y, boolean dashed) {
-            series.add(new Series(name, x, y, dashed));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** Fixes the y axis instead of fitting it to the data; points outside are clipped. */
-        void yRange(double min, double max) {
-            yMin = min;
-            yMax = max;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            if (yMin != null) { y0 = yMin; y1 = yMax; }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                Path2D.Double path = new Path2D.Double();
-                path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                for (int i = 1; i < line.x.length; i++) {
-                    path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(line.dashed));
-                g.draw(path);
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** The legend, in the top corner where it hides fewer data points. */
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            for (int s = 0; s < series.size(); s++) {
-                int rowY = y + 14 + s * rowHeight;
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(series.get(s).dashed));
-                g.drawLine(x + 8, rowY, x + 30, rowY);
-                g.setColor(Color.BLACK);
-                g.drawString(series.get(s).name, x + 38, rowY + fm.getAscent() / 2 - 1);
-            }
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        static BasicStroke stroke(boolean dashed) {
-            return dashed
-                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
-                    : new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
-        }
-
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-        }
-
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

@@ -4,35 +4,54 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
 /**
  * Lesson 10: reading handwritten digits.
  *
- * The tutorial's final task: 1,797 images of 8x8 pixels, each a handwritten digit 0-9. The
- * speedy network of lesson 09, 64 inputs (one per pixel), 32 hidden sigmoid neurons and 10
- * sigmoid outputs (one per digit), learns to read them from 80% of the images and is judged
- * on the other 20%, which it never saw.
+ * The tutorial's final task: 1,797 images of 8x8 pixels, each a handwritten digit 0-9. Lesson
+ * 09's speedy network, 64 inputs (one per pixel), 32 hidden sigmoid neurons and 10 sigmoid
+ * outputs (one per digit), learns to read them from 80% of the images and is judged on the
+ * other 20%, which it never saw. The digit it reads is its largest output (arg-max).
  *
- * Run: java lessons/10/Digits.java [--seed N] [--epochs N] [--data FILE.csv.gz] [--exercise 1|2|3] [--readme-figures]
+ * Follows: the UPM hands-on, section 6 "Final classification task"; see README.md for the authors and link.
+ * New here: predict (arg-max of each output row), accuracy, confusion, mistakes; reading the
+ * digits file (readDigits); the digits as text and as a picture (DigitGrid).
+ * Carried: Matrix, multiply, transpose, Layer, SpeedyNetwork, shuffle, Dataset, Split from lesson
+ * 09, unchanged; Activation from lesson 03, unchanged. FastMatmul and Workers from lesson 09's
+ * "making it fast" part, unchanged and switched on (fast = true): the tutorial's 3,000 epochs
+ * take about half as long as with the plain loops.
+ * Changed: nothing.
+ *
+ * Run: java lessons/10/Digits.java [--seed N] [--epochs N] [--data FILE] [--exercise 1|2|3]
  */
 public class Digits {
+
     /** A matrix stored row after row in one flat array: element (r, c) is data[r * cols + c]. */
     static final class Matrix {
         int rows, cols; // may change (see reuse) as long as rows * cols fit in data
@@ -64,6 +83,31 @@ public class Digits {
         }
     }
 
+    /** False: the layers multiply with the plain loop below. True (--fast): with FastMatmul, at the end of the file. */
+    static boolean fast;
+
+    /**
+     * C = A.B, written as the loops it is, in i-k-j order: for each row i of A and each k, add
+     * A(i,k) times row k of B to row i of C. The inner loop, c[i*n + j] += a * b[k*n + j], walks
+     * along a row of B and a row of C, through memory in the order they lie (exercise 2 times
+     * the textbook order against it).
+     */
+    static void multiply(Matrix a, Matrix b, Matrix c) {
+        if (fast) {
+            FastMatmul.multiply(a, b, c); // the same sums, rounded once per step instead of twice
+            return;
+        }
+        checkShapes(a, b, c);
+        int n = b.cols;
+        Arrays.fill(c.data, 0, a.rows * n, 0);
+        for (int i = 0; i < a.rows; i++) {
+            for (int k = 0; k < a.cols; k++) {
+                double aik = a.data[i * a.cols + k];
+                for (int j = 0; j < n; j++) c.data[i * n + j] += aik * b.data[k * n + j];
+            }
+        }
+    }
+
     static void checkShapes(Matrix a, Matrix b, Matrix c) {
         if (a.cols != b.rows) {
             throw new IllegalArgumentException("cannot multiply " + a.shape() + " by " + b.shape()
@@ -79,19 +123,6 @@ public class Digits {
     static void transpose(Matrix m, Matrix t) {
         for (int r = 0; r < m.rows; r++) {
             for (int c = 0; c < m.cols; c++) t.data[c * m.rows + r] = m.data[r * m.cols + c];
-        }
-    }
-
-    /** Sigmoid, with its derivative written from its output y, as in lesson 03 (which has the others too). */
-    enum Activation {
-        SIGMOID;
-
-        double apply(double z) {
-            return 1 / (1 + Math.exp(-z));
-        }
-
-        double derivative(double y) {
-            return y * (1 - y);
         }
     }
 
@@ -121,8 +152,11 @@ public class Digits {
             this.weightsTransposed = new Matrix(outputs, inputs);
         }
 
-        /** The tutorial's "xavier" start: weights ~ N(0, 1/inputs), biases ~ N(0, 0.1^2). */
-        static Layer xavier(int inputs, int outputs, Activation activation, Random rng) {
+        /**
+         * LeCun normal weights, N(0, 1/inputs), and biases N(0, 0.1^2): the tutorial's start for
+         * this network, which it calls "xavier" (Glorot's Xavier start has variance 2/(n_in + n_out)).
+         */
+        static Layer lecun(int inputs, int outputs, Activation activation, Random rng) {
             Layer layer = new Layer(inputs, outputs, activation);
             for (int i = 0; i < layer.weights.data.length; i++) layer.weights.data[i] = rng.nextGaussian() * Math.sqrt(1.0 / inputs);
             for (int j = 0; j < outputs; j++) layer.biases[j] = rng.nextGaussian() * 0.1;
@@ -136,7 +170,7 @@ public class Digits {
             }
             input = x;
             output = Matrix.reuse(output, x.rows, outputs);
-            FastMatmul.multiply(x, weights, output); // Z = X.W
+            multiply(x, weights, output); // Z = X.W
             double[] a = output.data;
             for (int r = 0; r < x.rows; r++) {
                 for (int j = 0; j < outputs; j++) a[r * outputs + j] = activation.apply(a[r * outputs + j] + biases[j]);
@@ -166,11 +200,11 @@ public class Digits {
             }
             inputTransposed = Matrix.reuse(inputTransposed, inputs, rows);
             transpose(input, inputTransposed);
-            FastMatmul.multiply(inputTransposed, delta, weightGradients); // dW = X^T.dZ
+            multiply(inputTransposed, delta, weightGradients); // dW = X^T.dZ
             if (!needsInputGradient) return null;
             inputGradients = Matrix.reuse(inputGradients, rows, inputs);
             transpose(weights, weightsTransposed);
-            FastMatmul.multiply(delta, weightsTransposed, inputGradients); // dX = dZ.W^T
+            multiply(delta, weightsTransposed, inputGradients); // dX = dZ.W^T
             return inputGradients;
         }
 
@@ -181,7 +215,7 @@ public class Digits {
         }
     }
 
-    /** Layers in a row, trained a mini-batch at a time. */
+    /** Layers in a row, trained a mini-batch at a time: the tutorial's SpeedyNeuralNetwork. */
     static final class SpeedyNetwork {
         final Layer[] layers;
         Matrix outputGradients;
@@ -191,10 +225,10 @@ public class Digits {
             layers[0].needsInputGradient = false;
         }
 
-        /** sizes = {inputs, hidden..., outputs}: sigmoid layers with the tutorial's "xavier" start. */
-        static SpeedyNetwork xavier(int[] sizes, Random rng) {
+        /** sizes = {inputs, hidden..., outputs}: sigmoid layers, each started by Layer.lecun. */
+        static SpeedyNetwork lecun(int[] sizes, Random rng) {
             Layer[] layers = new Layer[sizes.length - 1];
-            for (int l = 0; l < layers.length; l++) layers[l] = Layer.xavier(sizes[l], sizes[l + 1], Activation.SIGMOID, rng);
+            for (int l = 0; l < layers.length; l++) layers[l] = Layer.lecun(sizes[l], sizes[l + 1], Activation.SIGMOID, rng);
             return new SpeedyNetwork(layers);
         }
 
@@ -205,7 +239,8 @@ public class Digits {
 
         /**
          * dE/dO = O - T for E = 1/2 sum (t - o)^2 over the batch of the last forward pass, passed
-         * back through every layer; each layer keeps its dW and db. Returns sum (t - o)^2.
+         * back through every layer; each layer keeps its dW and db. Returns the batch's total
+         * error, sum (t - o)^2.
          */
         double backward(Matrix targets) {
             Matrix output = layers[layers.length - 1].output;
@@ -224,7 +259,7 @@ public class Digits {
             return squares;
         }
 
-        /** One step of gradient descent on one mini-batch. Returns the batch's sum (t - o)^2 before the step. */
+        /** One step of gradient descent on one mini-batch. Returns the batch's total error before the step. */
         double backpropagate(Matrix x, Matrix targets, double learningRate) {
             forward(x);
             double squares = backward(targets);
@@ -234,11 +269,17 @@ public class Digits {
 
         /**
          * Trains for `epochs` passes over the data, each in a fresh random order cut into batches
-         * of batchSize rows, and prints the loss every printEvery epochs (0: never). Returns each
-         * epoch's mean of sum (t - o)^2 per example.
+         * of batchSize rows (the last one smaller). Returns the MSE of each epoch, from the
+         * outputs each batch had just before its step, as the tutorial counts it.
          */
+        double[] train(Matrix inputs, Matrix targets, int epochs, int batchSize, double learningRate, Random rng) {
+            return train(inputs, targets, epochs, batchSize, learningRate, rng, new double[epochs]);
+        }
+
+        /** The same, and seconds[e] = the time from the start to the end of epoch e + 1. */
         double[] train(Matrix inputs, Matrix targets, int epochs, int batchSize, double learningRate, Random rng,
-                int printEvery) {
+                double[] seconds) {
+            long begin = System.nanoTime();
             int n = inputs.rows;
             int[] order = new int[n];
             for (int i = 0; i < n; i++) order[i] = i;
@@ -257,10 +298,8 @@ public class Digits {
                     }
                     squares += backpropagate(x, t, learningRate);
                 }
-                history[epoch] = squares / n;
-                if (printEvery > 0 && (epoch % printEvery == 0 || epoch == epochs - 1)) {
-                    System.out.printf("   epoch %5d  loss %.4f%n", epoch, history[epoch]);
-                }
+                history[epoch] = squares / ((double) n * targets.cols);
+                seconds[epoch] = (System.nanoTime() - begin) / 1e9;
             }
             return history;
         }
@@ -276,19 +315,475 @@ public class Digits {
         }
     }
 
-    /**
-     * Lesson 09's fast product, the part this network uses: a 4 x 4 block of C lives in 16 local
-     * variables (CPU registers) while k runs, so per k 8 loads feed 16 multiply-adds. Lesson 09
-     * also has a vector kernel for wide products; this network's are at most HIDDEN = 32 wide,
-     * too narrow for it to pay off.
-     */
-    static final class FastMatmul {
-        /** C = A.B */
-        static void multiply(Matrix a, Matrix b, Matrix c) {
-            checkShapes(a, b, c);
-            multiplySmall(a.data, b.data, c.data, a.rows, a.cols, b.cols);
+    // Carried from lesson 03: the activation functions.
+
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
+    enum Activation {
+        SIGMOID("sigmoid", "y(1 - y)") {
+            double apply(double z) { return 1 / (1 + Math.exp(-z)); }
+            double derivative(double y) { return y * (1 - y); }
+        },
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
+        };
+
+        final String label, formula;
+
+        Activation(String label, String formula) {
+            this.label = label;
+            this.formula = formula;
         }
 
+        abstract double apply(double z);
+
+        abstract double derivative(double y);
+    }
+
+    /** The index of the largest output of each row: the digit the network reads (arg-max). */
+    static int[] predict(SpeedyNetwork net, Matrix x) {
+        Matrix o = net.forward(x);
+        int[] digits = new int[o.rows];
+        for (int r = 0; r < o.rows; r++) {
+            for (int c = 1; c < o.cols; c++) if (o.get(r, c) > o.get(r, digits[r])) digits[r] = c;
+        }
+        return digits;
+    }
+
+    static int correct(int[] predicted, int[] labels) {
+        int n = 0;
+        for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) n++;
+        return n;
+    }
+
+    /** The share of the images read right. */
+    static double accuracy(int[] predicted, int[] labels) {
+        return correct(predicted, labels) / (double) labels.length;
+    }
+
+    /** counts[true digit][digit read]: the diagonal holds the images read right. */
+    static int[][] confusion(int[] predicted, int[] labels) {
+        int[][] counts = new int[10][10];
+        for (int i = 0; i < labels.length; i++) counts[labels[i]][predicted[i]]++;
+        return counts;
+    }
+
+    /** The indices of the images read wrong. */
+    static int[] mistakes(int[] predicted, int[] labels) {
+        int[] wrong = new int[labels.length - correct(predicted, labels)];
+        for (int i = 0, w = 0; i < labels.length; i++) if (predicted[i] != labels[i]) wrong[w++] = i;
+        return wrong;
+    }
+
+    // ---------------------------------------------------------------- the lesson
+
+    static final String USAGE = """
+            java lessons/10/Digits.java [--seed N] [--epochs N] [--data FILE] [--exercise 1|2|3]
+              --seed N       seed of the split, the weights and the shuffles (default 42)
+              --epochs N     passes over the training images (default 3000, the tutorial's)
+              --data FILE    another file in the format of datasets/digits.csv.gz (default: that file)
+              --exercise N   run exercise N of the README instead of the lesson""";
+
+    static final int HIDDEN = 32, BATCH = 16;
+    static final double LEARNING_RATE = 0.01;
+
+    public static void main(String[] args) {
+        try {
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int epochs = (int) flags.number("--epochs", 3000, 1, 1_000_000);
+            int exercise = (int) flags.number("--exercise", 0, 0, 3);
+            String file = flags.given.get("--data");
+            Path path = file != null ? Path.of(file) : courseDir().resolve("datasets").resolve("digits.csv.gz");
+            Dataset data = readDigits(path);
+            fast = true; // FastMatmul, from "making it fast" at the end: the same sums, in about half the time
+            switch (exercise) {
+                case 1 -> exerciseScaledPixels(data, seed);
+                case 2 -> exerciseHiddenSizes(data, seed);
+                case 3 -> exerciseMistakes(data, seed);
+                default -> lesson(data, path, seed, epochs);
+            }
+        } catch (UserError e) {
+            System.err.println("Digits: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static void lesson(Dataset data, Path file, long seed, int epochs) {
+        System.out.println("Lesson 10: reading handwritten digits, 8x8 pixels, with the speedy network");
+
+        System.out.println("\n1. The data: " + data.size() + " images from " + file.getFileName()
+                + ", 64 pixels each, values 0 (paper) to 16 (ink)");
+        int[] perDigit = new int[10];
+        for (int label : data.labels()) perDigit[label]++;
+        System.out.println("   images per digit: " + Arrays.toString(perDigit));
+        System.out.println("   the first image, a " + data.labels()[0] + ", as its numbers and as ink:");
+        printPixels(data.x(), 0);
+
+        Random rng = new Random(seed);
+        Split split = split(data, rng);
+        System.out.println("\n2. Split 80/20 with the seeded generator: " + split.train().size() + " to train on, "
+                + split.test().size() + " to test on. Targets are one-hot: a 3 is [0 0 0 1 0 0 0 0 0 0].");
+
+        System.out.println("\n3. Train 64-" + HIDDEN + "-10 sigmoid, learning rate " + LEARNING_RATE + ", batches of " + BATCH
+                + ", " + epochs + " epochs" + (epochs == 3000 ? " (the tutorial's configuration)" : " (the tutorial's: 3000)"));
+        SpeedyNetwork net = SpeedyNetwork.lecun(new int[] {64, HIDDEN, 10}, rng);
+        double[] mse = net.train(split.train().x(), split.train().oneHot(), epochs, BATCH, LEARNING_RATE, rng);
+        int every = Math.max(1, epochs / 12);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            if (epoch == 1 || epoch % every == 0 || epoch == epochs) System.out.printf("   epoch %5d  MSE %.6f%n", epoch, mse[epoch - 1]);
+        }
+
+        int[] predicted = predict(net, split.test().x()), labels = split.test().labels();
+        int[][] counts = confusion(predicted, labels);
+        System.out.printf("%n4. Test accuracy: %.2f%% (%d of %d test images; the tutorial's NumPy run reached 95.3%%)%n",
+                100 * accuracy(predicted, labels), correct(predicted, labels), predicted.length);
+        System.out.printf("   training accuracy: %.2f%%%n", 100 * accuracy(predict(net, split.train().x()), split.train().labels()));
+        System.out.println("   Confusion matrix: row = the true digit, column = what the network read");
+        printConfusion(counts);
+        describeMistakes(counts);
+
+        System.out.println("\n5. The first test images, as the network read them");
+        printDigits(split.test().x(), predicted, labels, new int[] {0, 1, 2, 3, 4, 5});
+        int[] wrong = mistakes(predicted, labels);
+        if (wrong.length > 0) {
+            System.out.println("   and its first mistakes:");
+            printDigits(split.test().x(), predicted, labels, Arrays.copyOf(wrong, Math.min(6, wrong.length)));
+        }
+
+        System.out.println();
+        System.out.println("   plot: " + savePng(new DigitGrid(split.test().x(), predicted, labels).draw(), "10-test-digits.png"));
+        System.out.println("   plot: " + lossChart(mse).save("10-loss.png"));
+    }
+
+    /** Where the mistakes are, read from the confusion matrix: how many, over how many true digits, and the most frequent confusion. */
+    static void describeMistakes(int[][] counts) {
+        int total = 0, digitsWithMistakes = 0, worstTrue = 0, worstRead = 1;
+        for (int t = 0; t < 10; t++) {
+            int rowMistakes = 0;
+            for (int r = 0; r < 10; r++) {
+                if (r == t) continue;
+                rowMistakes += counts[t][r];
+                if (counts[t][r] > counts[worstTrue][worstRead]) {
+                    worstTrue = t;
+                    worstRead = r;
+                }
+            }
+            total += rowMistakes;
+            if (rowMistakes > 0) digitsWithMistakes++;
+        }
+        if (total == 0) {
+            System.out.println("   No mistakes: every count sits on the diagonal.");
+            return;
+        }
+        int most = counts[worstTrue][worstRead], tied = 0;
+        for (int t = 0; t < 10; t++) for (int r = 0; r < 10; r++) if (r != t && counts[t][r] == most) tied++;
+        System.out.printf("   %d mistakes, off the diagonal, spread over %d of the 10 true digits; %s%n", total, digitsWithMistakes,
+                most == 1 ? "no confusion happened twice."
+                        : (tied == 1 ? "the most frequent: " : "one of the " + tied + " most frequent: ")
+                                + article(worstTrue) + " read as " + article(worstRead) + ", " + most + " times.");
+    }
+
+    static String article(int digit) {
+        return (digit == 8 ? "an " : "a ") + digit;
+    }
+
+    static void printConfusion(int[][] counts) {
+        System.out.print("   true\\read");
+        for (int c = 0; c < 10; c++) System.out.printf("%4d", c);
+        System.out.println();
+        for (int r = 0; r < 10; r++) {
+            System.out.printf("   %9d", r);
+            for (int c = 0; c < 10; c++) System.out.printf("%4s", counts[r][c] == 0 ? "." : Integer.toString(counts[r][c]));
+            System.out.println();
+        }
+    }
+
+    /** Ink from light to dark: pixel value v (0..16) is drawn as INK.charAt(v * 5 / 17), twice for a squarer look. */
+    static final String INK = " .:+#";
+
+    static String ink(double v) {
+        char c = INK.charAt((int) Math.round(v) * INK.length() / 17);
+        return "" + c + c;
+    }
+
+    /** One image as its numbers, next to the same image drawn with characters. */
+    static void printPixels(Matrix x, int row) {
+        for (int y = 0; y < 8; y++) {
+            StringBuilder numbers = new StringBuilder("   "), picture = new StringBuilder("   |");
+            for (int col = 0; col < 8; col++) {
+                double v = x.get(row, y * 8 + col);
+                numbers.append(String.format("%3.0f", v));
+                picture.append(ink(v));
+            }
+            System.out.println(numbers.append(picture).append('|'));
+        }
+    }
+
+    /** Images side by side, each under "read P, is T" (and "WRONG" where they differ). */
+    static void printDigits(Matrix x, int[] predicted, int[] labels, int[] rows) {
+        StringBuilder title = new StringBuilder("   ");
+        for (int r : rows) {
+            title.append(String.format("%-21s", "read " + predicted[r] + ", is " + labels[r] + (predicted[r] == labels[r] ? "" : " WRONG")));
+        }
+        System.out.println(title.toString().stripTrailing());
+        for (int y = 0; y < 8; y++) {
+            StringBuilder line = new StringBuilder("   ");
+            for (int r : rows) {
+                line.append('|');
+                for (int col = 0; col < 8; col++) line.append(ink(x.get(r, y * 8 + col)));
+                line.append("|   ");
+            }
+            System.out.println(line.toString().stripTrailing());
+        }
+    }
+
+    /** The MSE of every epoch, on a log axis: it falls by a factor of about 200. */
+    static Chart lossChart(double[] mse) {
+        double[] epochs = new double[mse.length];
+        for (int e = 0; e < mse.length; e++) epochs[e] = e + 1;
+        Chart chart = new Chart("Training MSE, 64-" + HIDDEN + "-10 on the 8x8 digits (log scale)", "epoch", "MSE of the epoch");
+        chart.add("training MSE", epochs, mse, Chart.Style.LINE);
+        chart.logY = true;
+        return chart;
+    }
+
+    // ---------------------------------------------------------------- exercises
+
+    /** Trains a fresh 64-hidden-10 network on a new split of data and returns its test accuracy. */
+    static double trainAndTest(Dataset data, int hidden, int epochs, long seed) {
+        Random rng = new Random(seed);
+        Split split = split(data, rng);
+        SpeedyNetwork net = SpeedyNetwork.lecun(new int[] {64, hidden, 10}, rng);
+        net.train(split.train().x(), split.train().oneHot(), epochs, BATCH, LEARNING_RATE, rng);
+        return accuracy(predict(net, split.test().x()), split.test().labels());
+    }
+
+    /** Exercise 1: pixels scaled to 0..1 instead of the raw 0..16. */
+    static void exerciseScaledPixels(Dataset data, long seed) {
+        System.out.println("Exercise 1: raw pixels 0..16 against pixels divided by 16, same seed, test accuracy");
+        Matrix scaled = new Matrix(data.x().rows, 64);
+        for (int i = 0; i < scaled.data.length; i++) scaled.data[i] = data.x().data[i] / 16;
+        Dataset small = new Dataset(scaled, data.labels(), data.classes());
+        System.out.println("   epochs   raw 0..16   scaled 0..1");
+        int[] epochs = {10, 100, 1000};
+        double[] raw = new double[epochs.length], divided = new double[epochs.length];
+        for (int e = 0; e < epochs.length; e++) {
+            raw[e] = trainAndTest(data, HIDDEN, epochs[e], seed);
+            divided[e] = trainAndTest(small, HIDDEN, epochs[e], seed);
+            System.out.printf("   %6d   %8.2f%%   %10.2f%%%n", epochs[e], 100 * raw[e], 100 * divided[e]);
+        }
+        for (int e = 0; e < epochs.length; e++) {
+            System.out.printf("   After %4d epochs %s%n", epochs[e], raw[e] == divided[e] ? "both are level."
+                    : (raw[e] > divided[e] ? "the raw pixels" : "the scaled pixels") + String.format(" lead by %.2f points.", 100 * Math.abs(raw[e] - divided[e])));
+        }
+        System.out.println("   The first layer's gradient dW = X^T.dZ has the pixels in it: with pixels 16 times smaller,");
+        System.out.println("   the first layer's steps are 16 times smaller at the same learning rate.");
+    }
+
+    /** Exercise 2: how many hidden neurons does it take? */
+    static void exerciseHiddenSizes(Dataset data, long seed) {
+        System.out.println("Exercise 2: hidden layer sizes, 500 epochs, test accuracy (mean of 3 seeds)");
+        System.out.println("   hidden   parameters   test accuracy   gain over half as many");
+        int[] sizes = {4, 8, 16, 32, 64};
+        double previous = 0;
+        for (int h = 0; h < sizes.length; h++) {
+            double sum = 0;
+            for (long s = seed; s < seed + 3; s++) sum += trainAndTest(data, sizes[h], 500, s);
+            double mean = 100 * sum / 3;
+            String line = String.format("   %6d   %10d   %12.2f%%   %s", sizes[h], 64 * sizes[h] + sizes[h] + sizes[h] * 10 + 10, mean,
+                    h == 0 ? "" : String.format("%+8.2f points", mean - previous));
+            System.out.println(line.stripTrailing());
+            previous = mean;
+        }
+        System.out.println("   The last column is what each doubling of the hidden layer bought.");
+    }
+
+    /** Exercise 3: every mistake of the default run, with the network's outputs for the digit read and the true one. */
+    static void exerciseMistakes(Dataset data, long seed) {
+        System.out.println("Exercise 3: the test images the network gets wrong (default run, 3000 epochs)");
+        Random rng = new Random(seed);
+        Split split = split(data, rng);
+        SpeedyNetwork net = SpeedyNetwork.lecun(new int[] {64, HIDDEN, 10}, rng);
+        net.train(split.train().x(), split.train().oneHot(), 3000, BATCH, LEARNING_RATE, rng);
+        Matrix o = net.forward(split.test().x());
+        int[] labels = split.test().labels(), predicted = predict(net, split.test().x()), wrong = mistakes(predicted, labels);
+        int sure = 0;
+        for (int from = 0; from < wrong.length; from += 6) {
+            int[] rows = Arrays.copyOfRange(wrong, from, Math.min(wrong.length, from + 6));
+            printDigits(split.test().x(), predicted, labels, rows);
+            StringBuilder scores = new StringBuilder("   ");
+            for (int r : rows) {
+                scores.append(String.format("%-21s", String.format("%d: %.2f %d: %.2f", predicted[r], o.get(r, predicted[r]), labels[r], o.get(r, labels[r]))));
+                if (o.get(r, predicted[r]) >= 0.5) sure++;
+            }
+            System.out.println(scores.toString().stripTrailing());
+        }
+        System.out.println("   " + wrong.length + " mistakes. Under each image: the output for the digit read, and for the true one.");
+        System.out.println("   In " + sure + " of them the network was sure of its wrong answer (output 0.5 or more); in the other "
+                + (wrong.length - sure) + " no output");
+        System.out.println("   reached 0.5, and a threshold could have flagged the image for a person to read.");
+    }
+
+    // ---------------------------------------------------------------- making it fast
+
+    /**
+     * The tuned matrix product. Every element of C is the same sum as in multiply, over k = 0, 1,
+     * 2, ... in order, computed with Math.fma (multiply and add, rounded once), so the results
+     * equal a loop of Math.fma exactly and differ from the plain loop's only in the last bits.
+     * What makes it faster:
+     *
+     * 1. Vector instructions. The JIT turns a loop like acc[j] = fma(a, b0[j], acc[j]) into
+     *    instructions that handle 4 or 8 doubles at once, but only when each array in it is
+     *    indexed by plain j (exercise 2 shows that the plain i-k-j loop, c[i*n + j] and
+     *    b[k*n + j], is not vectorised). So the rows of B a pass needs are copied ("packed")
+     *    into arrays of their own, and 4 rows of C are summed in one array, NB apart.
+     * 2. Fewer loads and stores per multiply-add. The plain loop loads c[j] and b[j] and stores
+     *    c[j] for one multiply-add. Here each pass of the inner loop handles 4 rows of C and 3
+     *    rows of B: 7 loads and 4 stores for 12 multiply-adds.
+     * 3. Cache blocking: B is taken KB rows at a time, so the packed rows stay in the L2 cache
+     *    while every row of A passes over them.
+     * 4. Narrow products (the digits network's have 10 or 32 columns) are too short for vector
+     *    loops to pay off; multiplySmall keeps a 4 x 4 block of C in CPU registers instead.
+     * 5. Threads for large products: the rows of C are shared out between the calling thread and
+     *    Workers. Each element is still computed by one thread with the same sequence of
+     *    operations, so the result is identical, bit for bit, for any number of threads.
+     */
+    static final class FastMatmul {
+        static final int NB = 256; // columns of C per pass: 4 rows of 256 accumulators, 8 KB, sit in L1
+        static final int KB = 132; // rows of B per packed panel: 132 x 256 doubles, 264 KB, sit in L2
+        static final int SMALL = 64; // narrower products: too short for vector loops, registers win
+        static final long PARALLEL_WORK = 1 << 20; // multiply-adds below which threads cost more than they save
+
+        static int threads = Runtime.getRuntime().availableProcessors();
+
+        /** C = A.B: the plain loop's sums, each rounded once per step (fma), identical for any number of threads. */
+        static void multiply(Matrix a, Matrix b, Matrix c) {
+            checkShapes(a, b, c);
+            int m = a.rows;
+            long work = (long) m * a.cols * b.cols;
+            if (b.cols < SMALL) {
+                multiplySmall(a.data, b.data, c.data, m, a.cols, b.cols);
+            } else if (threads == 1 || work < PARALLEL_WORK || m < 8) {
+                multiplyRows(a, b, c, 0, m);
+            } else {
+                Workers.of(threads).run((part, parts) -> multiplyRows(a, b, c, share(m, part, parts), share(m, part + 1, parts)));
+            }
+        }
+
+        /** Where part p of `parts` starts when n rows are shared out in whole blocks of 4: p = parts gives n. */
+        static int share(int n, int part, int parts) {
+            int per = ((n + parts - 1) / parts + 3) / 4 * 4;
+            return Math.min(n, part * per);
+        }
+
+        /**
+         * Runs the vector kernel a few thousand times on a small product before anything is timed.
+         * The JIT compiles the kernel well when its first calls are short ones; on JDK 17, a long
+         * first call can get it compiled from a half-finished profile, several times slower.
+         */
+        static void warmUp() {
+            Random rng = new Random(1);
+            Matrix a = random(8, 70, rng), b = random(70, 256, rng), c = new Matrix(8, 256);
+            for (int i = 0; i < 3000; i++) multiplyRows(a, b, c, 0, 8);
+        }
+
+        /**
+         * Rows [from, to) of C = A.B. One long method on purpose: the JIT of JDK 17 vectorises the
+         * inner loops reliably only when it can see that panel and acc belong to this call alone,
+         * that is, when they are allocated right here (at most 272 KB, next to 2 MFLOP or more of work).
+         */
+        static void multiplyRows(Matrix am, Matrix bm, Matrix cm, int from, int to) {
+            double[] a = am.data, b = bm.data, c = cm.data;
+            // Rows of 8m + 6 doubles take 64(m + 1) bytes with the array's header: allocated one
+            // after the other, every row (and acc after them) starts at the same place in a 64-byte
+            // cache line, so a vector load from b0, b1 or b2 never straddles two lines when acc's does not.
+            double[][] panel = new double[Math.min(KB, am.cols)][(Math.min(NB, bm.cols) + 7) / 8 * 8 + 6];
+            double[] acc = new double[4 * NB];
+            int k = am.cols, n = bm.cols;
+            Arrays.fill(c, from * n, to * n, 0);
+            for (int j0 = 0; j0 < n; j0 += NB) {
+                int nb = Math.min(NB, n - j0);
+                for (int p0 = 0; p0 < k; p0 += KB) {
+                    int kb = Math.min(KB, k - p0);
+                    for (int p = 0; p < kb; p++) System.arraycopy(b, (p0 + p) * n + j0, panel[p], 0, nb);
+                    int i = from;
+                    for (; i + 4 <= to; i += 4) {
+                        System.arraycopy(c, i * n + j0, acc, 0, nb); // the sums so far of these 4 rows
+                        System.arraycopy(c, (i + 1) * n + j0, acc, NB, nb);
+                        System.arraycopy(c, (i + 2) * n + j0, acc, 2 * NB, nb);
+                        System.arraycopy(c, (i + 3) * n + j0, acc, 3 * NB, nb);
+                        int p = 0;
+                        for (; p + 3 <= kb; p += 3) {
+                            int a0 = i * k + p0 + p, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+                            double x00 = a[a0], x01 = a[a0 + 1], x02 = a[a0 + 2];
+                            double x10 = a[a1], x11 = a[a1 + 1], x12 = a[a1 + 2];
+                            double x20 = a[a2], x21 = a[a2 + 1], x22 = a[a2 + 2];
+                            double x30 = a[a3], x31 = a[a3 + 1], x32 = a[a3 + 2];
+                            double[] b0 = panel[p], b1 = panel[p + 1], b2 = panel[p + 2];
+                            for (int j = 0; j < nb; j++) {
+                                double y0 = b0[j], y1 = b1[j], y2 = b2[j];
+                                acc[j] = Math.fma(x02, y2, Math.fma(x01, y1, Math.fma(x00, y0, acc[j])));
+                                acc[j + NB] = Math.fma(x12, y2, Math.fma(x11, y1, Math.fma(x10, y0, acc[j + NB])));
+                                acc[j + 2 * NB] = Math.fma(x22, y2, Math.fma(x21, y1, Math.fma(x20, y0, acc[j + 2 * NB])));
+                                acc[j + 3 * NB] = Math.fma(x32, y2, Math.fma(x31, y1, Math.fma(x30, y0, acc[j + 3 * NB])));
+                            }
+                        }
+                        for (; p < kb; p++) { // the last one or two k of the panel
+                            int a0 = i * k + p0 + p;
+                            double x0 = a[a0], x1 = a[a0 + k], x2 = a[a0 + 2 * k], x3 = a[a0 + 3 * k];
+                            double[] b0 = panel[p];
+                            for (int j = 0; j < nb; j++) {
+                                double y0 = b0[j];
+                                acc[j] = Math.fma(x0, y0, acc[j]);
+                                acc[j + NB] = Math.fma(x1, y0, acc[j + NB]);
+                                acc[j + 2 * NB] = Math.fma(x2, y0, acc[j + 2 * NB]);
+                                acc[j + 3 * NB] = Math.fma(x3, y0, acc[j + 3 * NB]);
+                            }
+                        }
+                        System.arraycopy(acc, 0, c, i * n + j0, nb);
+                        System.arraycopy(acc, NB, c, (i + 1) * n + j0, nb);
+                        System.arraycopy(acc, 2 * NB, c, (i + 2) * n + j0, nb);
+                        System.arraycopy(acc, 3 * NB, c, (i + 3) * n + j0, nb);
+                    }
+                    for (; i < to; i++) oneRow(a, k, i, p0, kb, panel, acc, c, n, j0, nb);
+                }
+            }
+        }
+
+        /** The same for one row: the rows left over when the row count is not a multiple of 4. */
+        static void oneRow(double[] a, int k, int i, int p0, int kb, double[][] panel, double[] acc,
+                double[] c, int n, int j0, int nb) {
+            System.arraycopy(c, i * n + j0, acc, 0, nb);
+            int a0 = i * k + p0;
+            int p = 0;
+            for (; p + 3 <= kb; p += 3) {
+                double x0 = a[a0 + p], x1 = a[a0 + p + 1], x2 = a[a0 + p + 2];
+                double[] b0 = panel[p], b1 = panel[p + 1], b2 = panel[p + 2];
+                for (int j = 0; j < nb; j++) acc[j] = Math.fma(x2, b2[j], Math.fma(x1, b1[j], Math.fma(x0, b0[j], acc[j])));
+            }
+            for (; p < kb; p++) {
+                double x0 = a[a0 + p];
+                double[] b0 = panel[p];
+                for (int j = 0; j < nb; j++) acc[j] = Math.fma(x0, b0[j], acc[j]);
+            }
+            System.arraycopy(acc, 0, c, i * n + j0, nb);
+        }
+
+        /**
+         * C = A.B for narrow B (fewer than SMALL columns), as in the digits network. Vector loops
+         * over 32 or 10 columns spend most of their time getting in and out of the loop, so here
+         * a 4 x 4 block of C lives in 16 local variables (CPU registers) while k runs: per k,
+         * 8 loads feed 16 multiply-adds. Every element is still fma(a, b, c) over k = 0, 1, ...
+         */
         static void multiplySmall(double[] a, double[] b, double[] c, int m, int k, int n) {
             int i = 0;
             for (; i + 4 <= m; i += 4) {
@@ -333,416 +828,106 @@ public class Digits {
         }
     }
 
-    // ---------------------------------------------------------------- the lesson
-
-    static final int HIDDEN = 32, BATCH = 16;
-    static final double LEARNING_RATE = 0.01;
-
-    public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
-        try {
-            Options options = Options.parse(args);
-            Dataset data = readDigits(options.data);
-            switch (options.exercise) {
-                case 0 -> lesson(data, options);
-                case 1 -> exerciseScaledPixels(data, options.seed);
-                case 2 -> exerciseHiddenSizes(data, options.seed);
-                case 3 -> exerciseMistakes(data, options.seed);
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
-            }
-        } catch (UserError e) {
-            System.err.println("Digits: " + e.getMessage());
-            System.exit(2);
-        }
-    }
-
-    static void lesson(Dataset data, Options options) {
-        System.out.println("Lesson 10: reading handwritten digits, 8x8 pixels, with the speedy network");
-
-        System.out.println("\n1. The data: " + data.size() + " images from " + options.data.getFileName()
-                + ", 64 pixels each, values 0 (paper) to 16 (ink)");
-        int[] perDigit = new int[10];
-        for (int label : data.labels()) perDigit[label]++;
-        System.out.println("   images per digit: " + Arrays.toString(perDigit));
-        System.out.println("   the first image, a " + data.labels()[0] + ", as its numbers and as ink:");
-        printPixels(data.x(), 0);
-
-        Random rng = new Random(options.seed);
-        Split split = split(data, rng);
-        System.out.println("\n2. Split 80/20 with the seeded generator: " + split.train().size() + " to train on, "
-                + split.test().size() + " to test on. Targets are one-hot: a 3 is [0 0 0 1 0 0 0 0 0 0].");
-
-        System.out.println("\n3. Train 64-" + HIDDEN + "-10 sigmoid, learning rate " + LEARNING_RATE + ", batches of " + BATCH
-                + ", " + options.epochs + " epochs (the tutorial's configuration)");
-        SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {64, HIDDEN, 10}, rng);
-        double[] loss = net.train(split.train().x(), split.train().oneHot(), options.epochs, BATCH, LEARNING_RATE, rng,
-                Math.max(1, options.epochs / 12));
-
-        int[] predicted = predict(net, split.test().x());
-        int[][] confusion = confusion(predicted, split.test().labels());
-        System.out.printf("%n4. Test accuracy: %.2f%% (%d of %d test images; the tutorial's numpy run reached 95.3%%)%n",
-                100 * accuracy(predicted, split.test().labels()), correct(predicted, split.test().labels()), predicted.length);
-        System.out.printf("   training accuracy: %.2f%%%n", 100 * accuracy(predict(net, split.train().x()), split.train().labels()));
-        System.out.println("   Confusion matrix: row = the true digit, column = what the network read");
-        printConfusion(confusion);
-
-        System.out.println("\n5. The first test images, as the network read them");
-        printDigits(split.test().x(), predicted, split.test().labels(), 0, 6);
-        int[] mistakes = mistakes(predicted, split.test().labels());
-        if (mistakes.length > 0) {
-            System.out.println("   and its first mistakes:");
-            printDigits(split.test().x(), predicted, split.test().labels(), mistakes, Math.min(6, mistakes.length));
-        }
-
-        Path grid = outDir().resolve("10-test-digits.png"), curve = outDir().resolve("10-loss.png");
-        DigitGrid digits = new DigitGrid(split.test().x(), predicted, split.test().labels());
-        Chart lossChart = lossChart(loss);
-        save(digits.draw(), grid);
-        save(lossChart.draw(), curve);
-        System.out.println("\n   plot: " + grid);
-        System.out.println("   plot: " + curve);
-        if (options.readmeFigures) {
-            save(digits.draw(), lessonDir().resolve("test-digits.png"));
-            save(lossChart.draw(), lessonDir().resolve("loss.png"));
-        }
-    }
-
-    /** The index of the largest output of each row: the digit the network reads. */
-    static int[] predict(SpeedyNetwork net, Matrix x) {
-        Matrix o = net.forward(x);
-        int[] digits = new int[o.rows];
-        for (int r = 0; r < o.rows; r++) {
-            for (int c = 1; c < o.cols; c++) if (o.get(r, c) > o.get(r, digits[r])) digits[r] = c;
-        }
-        return digits;
-    }
-
-    static int correct(int[] predicted, int[] labels) {
-        int n = 0;
-        for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) n++;
-        return n;
-    }
-
-    static double accuracy(int[] predicted, int[] labels) {
-        return correct(predicted, labels) / (double) labels.length;
-    }
-
-    /** counts[true digit][predicted digit] */
-    static int[][] confusion(int[] predicted, int[] labels) {
-        int[][] counts = new int[10][10];
-        for (int i = 0; i < labels.length; i++) counts[labels[i]][predicted[i]]++;
-        return counts;
-    }
-
-    static int[] mistakes(int[] predicted, int[] labels) {
-        int[] wrong = new int[labels.length - correct(predicted, labels)];
-        for (int i = 0, w = 0; i < labels.length; i++) if (predicted[i] != labels[i]) wrong[w++] = i;
-        return wrong;
-    }
-
-    static void printConfusion(int[][] counts) {
-        System.out.print("   true\\read");
-        for (int c = 0; c < 10; c++) System.out.printf("%4d", c);
-        System.out.println();
-        for (int r = 0; r < 10; r++) {
-            System.out.printf("   %9d", r);
-            for (int c = 0; c < 10; c++) System.out.printf("%4s", counts[r][c] == 0 ? "." : Integer.toString(counts[r][c]));
-            System.out.println();
-        }
-    }
-
-    /** Ink from light to dark: pixel value v (0..16) is drawn as INK.charAt(v * 4 / 17), twice for a squarer look. */
-    static final String INK = " .:+#";
-
-    static String ink(double v) {
-        char c = INK.charAt((int) Math.round(v) * INK.length() / 17);
-        return "" + c + c;
-    }
-
-    /** One image as its numbers, next to the same image drawn with characters. */
-    static void printPixels(Matrix x, int row) {
-        for (int y = 0; y < 8; y++) {
-            StringBuilder numbers = new StringBuilder("   "), picture = new StringBuilder("   |");
-            for (int col = 0; col < 8; col++) {
-                double v = x.get(row, y * 8 + col);
-                numbers.append(String.format("%3.0f", v));
-                picture.append(ink(v));
-            }
-            System.out.println(numbers.append(picture).append('|'));
-        }
-    }
-
-    static void printDigits(Matrix x, int[] predicted, int[] labels, int from, int count) {
-        int[] rows = new int[count];
-        for (int i = 0; i < count; i++) rows[i] = from + i;
-        printDigits(x, predicted, labels, rows, count);
-    }
-
-    /** Images side by side, each under "read P, is T" (and "WRONG" where they differ). */
-    static void printDigits(Matrix x, int[] predicted, int[] labels, int[] rows, int count) {
-        StringBuilder title = new StringBuilder("   ");
-        for (int i = 0; i < count; i++) {
-            int r = rows[i];
-            title.append(String.format("%-21s", "read " + predicted[r] + ", is " + labels[r] + (predicted[r] == labels[r] ? "" : " WRONG")));
-        }
-        System.out.println(title.toString().stripTrailing());
-        for (int y = 0; y < 8; y++) {
-            StringBuilder line = new StringBuilder("   ");
-            for (int i = 0; i < count; i++) {
-                line.append('|');
-                for (int col = 0; col < 8; col++) line.append(ink(x.get(rows[i], y * 8 + col)));
-                line.append("|   ");
-            }
-            System.out.println(line.toString().stripTrailing());
-        }
-    }
-
-    static Chart lossChart(double[] loss) {
-        double[] epochs = new double[loss.length];
-        for (int e = 0; e < loss.length; e++) epochs[e] = e + 1;
-        double[] logLoss = new double[loss.length];
-        double low = 0, high = 0;
-        for (int e = 0; e < loss.length; e++) {
-            logLoss[e] = Math.log10(loss[e]);
-            low = Math.min(low, Math.floor(logLoss[e]));
-            high = Math.max(high, Math.ceil(logLoss[e]));
-        }
-        Chart chart = new Chart("Training loss, 64-" + HIDDEN + "-10 on the 8x8 digits (log scale)", "epoch",
-                "mean sum (t - o)^2 per training image");
-        chart.add("training loss", epochs, logLoss, false);
-        chart.logY = true; // the loss falls from about 1 to 0.0004: only a log scale shows the whole way
-        chart.yRange(low, high);
-        return chart;
-    }
-
-    // ---------------------------------------------------------------- exercises
-
-    /** Trains a fresh 64-hidden-10 network on a new split of data and returns its test accuracy. */
-    static double trainAndTest(Dataset data, int hidden, int epochs, long seed) {
-        Random rng = new Random(seed);
-        Split split = split(data, rng);
-        SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {64, hidden, 10}, rng);
-        net.train(split.train().x(), split.train().oneHot(), epochs, BATCH, LEARNING_RATE, rng, 0);
-        return accuracy(predict(net, split.test().x()), split.test().labels());
-    }
-
-    /** Exercise 1: pixels scaled to 0..1 instead of the raw 0..16. */
-    static void exerciseScaledPixels(Dataset data, long seed) {
-        System.out.println("Exercise 1: raw pixels 0..16 against pixels divided by 16, same seed, test accuracy");
-        Matrix scaled = new Matrix(data.x().rows, 64);
-        for (int i = 0; i < scaled.data.length; i++) scaled.data[i] = data.x().data[i] / 16;
-        Dataset small = new Dataset(scaled, data.labels());
-        System.out.println("   epochs   raw 0..16   scaled 0..1");
-        for (int epochs : new int[] {10, 100, 1000}) {
-            System.out.printf("   %6d   %8.2f%%   %10.2f%%%n", epochs, 100 * trainAndTest(data, HIDDEN, epochs, seed),
-                    100 * trainAndTest(small, HIDDEN, epochs, seed));
-        }
-        System.out.println("   The first layer's gradient dW = X^T.dZ has the pixels in it: with pixels 16 times");
-        System.out.println("   smaller, its steps are 16 times smaller, and at this learning rate the scaled network");
-        System.out.println("   starts slowly and catches up only after hundreds of epochs. Raw pixels make large");
-        System.out.println("   sums w.x that push hidden sigmoids towards 0 or 1 (slope near 0); here that costs less.");
-    }
-
-    /** Exercise 2: how many hidden neurons does it take? */
-    static void exerciseHiddenSizes(Dataset data, long seed) {
-        System.out.println("Exercise 2: hidden layer sizes, 500 epochs, test accuracy (mean of 3 seeds)");
-        System.out.println("   hidden   parameters   test accuracy");
-        for (int hidden : new int[] {4, 8, 16, 32, 64}) {
-            double sum = 0;
-            for (long s = seed; s < seed + 3; s++) sum += trainAndTest(data, hidden, 500, s);
-            System.out.printf("   %6d   %10d   %12.2f%%%n", hidden, 64 * hidden + hidden + hidden * 10 + 10, 100 * sum / 3);
-        }
-        System.out.println("   4 hidden neurons must squeeze 64 pixels into 4 numbers and lose digits on the way;");
-        System.out.println("   from 16 on every doubling buys less: on 1,437 training images, 32 is a fair choice.");
-    }
-
-    /** Exercise 3: every mistake of the default run, with the network's two strongest outputs. */
-    static void exerciseMistakes(Dataset data, long seed) {
-        System.out.println("Exercise 3: the test images the network gets wrong (default run, 3000 epochs)");
-        Random rng = new Random(seed);
-        Split split = split(data, rng);
-        SpeedyNetwork net = SpeedyNetwork.xavier(new int[] {64, HIDDEN, 10}, rng);
-        net.train(split.train().x(), split.train().oneHot(), 3000, BATCH, LEARNING_RATE, rng, 0);
-        Matrix o = net.forward(split.test().x());
-        int[] predicted = predict(net, split.test().x()), wrong = mistakes(predicted, split.test().labels());
-        for (int from = 0; from < wrong.length; from += 6) {
-            int count = Math.min(6, wrong.length - from);
-            printDigits(split.test().x(), predicted, split.test().labels(), Arrays.copyOfRange(wrong, from, from + count), count);
-            StringBuilder scores = new StringBuilder("   ");
-            for (int i = from; i < from + count; i++) {
-                int r = wrong[i], truth = split.test().labels()[r];
-                scores.append(String.format("%-21s", String.format("%d: %.2f %d: %.2f", predicted[r], o.get(r, predicted[r]), truth, o.get(r, truth))));
-            }
-            System.out.println(scores.toString().stripTrailing());
-        }
-        System.out.println("   " + wrong.length + " mistakes. Under each image: the output of the digit it read and of the true one.");
-        System.out.println("   Many are hard for people too (a 9 with an open loop, a 1 with a long base); where");
-        System.out.println("   both outputs are low, the network is unsure and a threshold could flag the image.");
-    }
-
-    // ---------------------------------------------------------------- data
-
-    /** Images, one per row of x, and the digit each shows. */
-    record Dataset(Matrix x, int[] labels) {
-        int size() {
-            return labels.length;
-        }
-
-        /** Digit 3 becomes the target row [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]. */
-        Matrix oneHot() {
-            Matrix t = new Matrix(size(), 10);
-            for (int r = 0; r < size(); r++) t.data[r * 10 + labels[r]] = 1;
-            return t;
-        }
-
-        Dataset rows(int[] indices) {
-            Matrix picked = new Matrix(indices.length, x.cols);
-            int[] y = new int[indices.length];
-            for (int i = 0; i < indices.length; i++) {
-                System.arraycopy(x.data, indices[i] * x.cols, picked.data, i * x.cols, x.cols);
-                y[i] = labels[indices[i]];
-            }
-            return new Dataset(picked, y);
-        }
-    }
-
     /**
-     * Reads datasets/digits.csv.gz: gzipped lines of 64 pixel values (whole numbers 0..16, row
-     * by row) and the digit 0..9. Anything else is a UserError naming the file and the line.
+     * Helper threads for FastMatmul, made once and kept. A thread pool (java.util.concurrent)
+     * puts waiting threads to sleep, and waking one through the operating system takes tens of
+     * microseconds, about as long as a 64x784 by 784x128 product takes on one core. These helpers
+     * wait by spinning on a counter instead, so a task reaches them in under a microsecond. After
+     * a millisecond with nothing to do they nap, so an idle helper costs almost nothing; and a
+     * thread that has spun for a long while lets other threads run (Thread.yield), in case the
+     * thread it waits for needs its core.
      */
-    static Dataset readDigits(Path file) {
-        List<double[]> rows = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            int number = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                number++;
-                if (line.isBlank()) continue;
-                String[] cells = line.split(",", -1);
-                if (cells.length != 65) {
-                    throw new UserError(file + " line " + number + " has " + cells.length
-                            + " fields, expected 65 (64 pixels and the digit); see datasets/README.md");
-                }
-                double[] pixels = new double[64];
-                for (int c = 0; c < 64; c++) pixels[c] = whole(cells[c], 16, file, number, c + 1);
-                rows.add(pixels);
-                labels.add((int) whole(cells[64], 9, file, number, 65));
+    static final class Workers {
+        /** One part of a task: the code decides from part and parts which share of the work is its own. */
+        interface Task {
+            void run(int part, int parts);
+        }
+
+        static Workers current;
+
+        final int parts;
+        final AtomicInteger unfinished = new AtomicInteger();
+        volatile Task task;
+        volatile int started; // counts tasks; a helper starts the task when it sees this change
+        volatile boolean stopped;
+        volatile Throwable failure;
+
+        /** Helpers for `parts` parts (the calling thread does part 0), made once and kept. */
+        static synchronized Workers of(int parts) {
+            if (current == null || current.parts != parts) {
+                if (current != null) current.stopped = true;
+                current = new Workers(parts);
             }
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
-                    + "; pass --data FILE.csv.gz in the format of datasets/digits.csv.gz");
+            return current;
         }
-        if (rows.size() < 10) throw new UserError(file + " has " + rows.size() + " images; it needs at least 10 to train and test on");
-        Matrix x = new Matrix(rows.size(), 64);
-        for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, x.data, r * 64, 64);
-        return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray());
-    }
 
-    static double whole(String cell, int max, Path file, int line, int column) {
-        try {
-            int v = Integer.parseInt(cell.strip());
-            if (v >= 0 && v <= max) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message below
-        }
-        throw new UserError(file + " line " + line + ", column " + column + ": '" + cell.strip()
-                + "' should be a whole number from 0 to " + max + "; see datasets/README.md");
-    }
-
-    record Split(Dataset train, Dataset test) {}
-
-    /** A seeded shuffle, then 20% (rounded up) to test on and the rest to train on, as train_test_split does. */
-    static Split split(Dataset data, Random rng) {
-        int n = data.size(), testSize = (int) Math.ceil(n * 0.2);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        shuffle(order, rng);
-        return new Split(data.rows(Arrays.copyOfRange(order, testSize, n)), data.rows(Arrays.copyOfRange(order, 0, testSize)));
-    }
-
-    // ---------------------------------------------------------------- flags and errors
-
-    static final String USAGE = "usage: java lessons/10/Digits.java [--seed N] [--epochs N] [--data FILE.csv.gz] [--exercise 1|2|3] [--readme-figures]";
-
-    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
-    static class UserError extends RuntimeException {
-        UserError(String message) {
-            super(message);
-        }
-    }
-
-    record Options(long seed, int epochs, Path data, int exercise, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int epochs = 3000, exercise = 0;
-            Path data = courseRoot().resolve("datasets").resolve("digits.csv.gz");
-            boolean readmeFigures = false;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--epochs" -> epochs = (int) number(args, ++i, "--epochs");
-                    case "--data" -> {
-                        if (++i >= args.length) throw new UserError("--data needs a file name; " + USAGE);
-                        data = Path.of(args[i]);
-                    }
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+        Workers(int parts) {
+            this.parts = parts;
+            for (int part = 1; part < parts; part++) {
+                int mine = part;
+                Thread helper = new Thread(() -> help(mine), "worker-" + part);
+                helper.setDaemon(true); // never keeps the program alive
+                helper.start();
             }
-            if (epochs < 1 || epochs > 1_000_000) throw new UserError("--epochs needs a number from 1 to 1000000, not " + epochs);
-            return new Options(seed, epochs, data, exercise, readmeFigures);
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        /** Runs task.run(part, parts) for every part at once, part 0 on this thread, and waits for all. */
+        synchronized void run(Task task) { // one task at a time
+            if (parts == 1) {
+                task.run(0, 1);
+                return;
+            }
+            this.task = task;
+            unfinished.set(parts - 1);
+            started++; // a volatile write: the helpers see the task and the count with it
             try {
-                return Long.parseLong(args[i]);
-            } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- output files
-
-    /** The course's top folder: the first folder, walking up, that holds datasets/. */
-    static Path courseRoot() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
-        return here;
-    }
-
-    /** out/ in the course's top folder. */
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the pictures its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("10");
-    }
-
-    /** Writes into a temporary file first, so a failure never leaves half a PNG behind. */
-    static void save(BufferedImage image, Path png) {
-        try {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(image, "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                task.run(0, parts);
             } finally {
-                Files.deleteIfExists(tmp);
+                for (int spins = 0; unfinished.get() > 0; spins++) pause(spins);
             }
-        } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            Throwable e = failure;
+            if (e != null) {
+                failure = null;
+                throw new IllegalStateException("a worker thread failed: " + e, e);
+            }
+        }
+
+        void help(int part) {
+            int seen = 0; // the value of started when this helper was made
+            long idleSince = System.nanoTime();
+            for (int spins = 0; !stopped; spins++) {
+                if (started == seen) { // nothing new: spin, and after a millisecond nap
+                    if (System.nanoTime() - idleSince < 1_000_000) pause(spins);
+                    else LockSupport.parkNanos(50_000);
+                    continue;
+                }
+                seen = started;
+                try {
+                    task.run(part, parts);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                unfinished.decrementAndGet();
+                idleSince = System.nanoTime();
+                spins = 0;
+            }
+        }
+
+        /** Spinning: a CPU hint for the first thousands of rounds, then letting other threads run. */
+        static void pause(int spins) {
+            if (spins < 20_000) Thread.onSpinWait();
+            else Thread.yield();
         }
     }
+
+    /** A rows x cols matrix of numbers drawn uniformly from [-1, 1) (FastMatmul.warmUp multiplies two). */
+    static Matrix random(int rows, int cols, Random rng) {
+        Matrix m = new Matrix(rows, cols);
+        for (int i = 0; i < m.data.length; i++) m.data[i] = 2 * rng.nextDouble() - 1;
+        return m;
+    }
+
+    // ---------------------------------------------------------------- pictures
 
     /**
      * Test images in a grid, each titled "read / true": the first 30 of the test set, then up
@@ -751,10 +936,6 @@ public class Digits {
     static class DigitGrid {
         static final int WIDTH = 800, HEIGHT = 500, CELL = 78, PIXEL = 7, COLUMNS = 10, LEFT = 12;
         static final Color WRONG = new Color(214, 39, 40);
-
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
 
         final Matrix x;
         final int[] predicted, labels;
@@ -842,23 +1023,194 @@ public class Digits {
         }
     }
 
-    /** A line chart drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
-    static class Chart {
-        static final Color[] PALETTE = {
-            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)};
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+    // ---------------------------------------------------------------- data
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
+    /** Rows of features, one per example, and a class label for each. */
+    record Dataset(Matrix x, int[] labels, int classes) {
+        int size() {
+            return labels.length;
         }
 
-        record Series(String name, double[] x, double[] y, boolean dashed) {}
+        /** Class 3 of 10 becomes the target row [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]. */
+        Matrix oneHot() {
+            Matrix t = new Matrix(size(), classes);
+            for (int r = 0; r < size(); r++) t.data[r * classes + labels[r]] = 1;
+            return t;
+        }
 
+        Dataset rows(int[] indices) {
+            Matrix picked = new Matrix(indices.length, x.cols);
+            int[] y = new int[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                System.arraycopy(x.data, indices[i] * x.cols, picked.data, i * x.cols, x.cols);
+                y[i] = labels[indices[i]];
+            }
+            return new Dataset(picked, y, classes);
+        }
+    }
+
+    /**
+     * Reads datasets/digits.csv.gz: gzipped lines of 64 pixel values (whole numbers 0..16, row
+     * by row) and the digit 0..9. Anything else is a UserError naming the file and the line.
+     */
+    static Dataset readDigits(Path file) {
+        List<double[]> rows = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            int number = 0;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                number++;
+                if (line.isBlank()) continue;
+                String[] cells = line.split(",", -1);
+                if (cells.length != 65) {
+                    throw new UserError(file + " line " + number + " has " + cells.length
+                            + " fields, expected 65 (64 pixels and the digit); see datasets/README.md");
+                }
+                double[] pixels = new double[64];
+                for (int c = 0; c < 64; c++) pixels[c] = whole(cells[c], 16, file, number, c + 1);
+                rows.add(pixels);
+                labels.add((int) whole(cells[64], 9, file, number, 65));
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
+                    + "; pass --data FILE in the format of datasets/digits.csv.gz");
+        }
+        if (rows.size() < 10) throw new UserError(file + " has " + rows.size() + " images; it needs at least 10 to train and test on");
+        Matrix x = new Matrix(rows.size(), 64);
+        for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, x.data, r * 64, 64);
+        return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray(), 10);
+    }
+
+    static double whole(String cell, int max, Path file, int line, int column) {
+        try {
+            int v = Integer.parseInt(cell.strip());
+            if (v >= 0 && v <= max) return v;
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new UserError(file + " line " + line + ", column " + column + ": '" + cell.strip()
+                + "' should be a whole number from 0 to " + max + "; see datasets/README.md");
+    }
+
+    record Split(Dataset train, Dataset test) {}
+
+    /** A seeded shuffle, then 20% (rounded up) to test on and the rest to train on, as train_test_split does. */
+    static Split split(Dataset data, Random rng) {
+        int n = data.size(), testSize = (int) Math.ceil(n * 0.2);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        shuffle(order, rng);
+        return new Split(data.rows(Arrays.copyOfRange(order, testSize, n)), data.rows(Arrays.copyOfRange(order, 0, testSize)));
+    }
+
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
+
+    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
+    static class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
+        }
+    }
+
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
+            }
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
+        }
+
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
+            try {
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
+            } catch (NumberFormatException e) {
+                // said below, with the range
+            }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
+        }
+    }
+
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
+
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
+        return here;
+    }
+
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
+        try {
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (IOException e) {
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
+        }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
+    }
+
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
+    static class Chart {
+        enum Style { LINE, DASHED, DOTS, RINGS }
+
+        record Series(String name, double[] x, double[] y, Style style) {}
+
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        Double yMin, yMax;
-        boolean logY; // the y values are log10 of what is shown: ticks at powers of ten, labelled 0.01, 0.1, 1
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -866,171 +1218,116 @@ public class Digits {
             this.yLabel = yLabel;
         }
 
-        void add(String name, double[] x, double[] y, boolean dashed) {
-            series.add(new Series(name, x, y, dashed));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** Fixes the y axis instead of fitting it to the data; points outside are clipped. */
-        void yRange(double min, double max) {
-            yMin = min;
-            yMax = max;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            if (yMin != null) { y0 = yMin; y1 = yMax; }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : logY ? decades(y0, y1) : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = logY ? String.format("%." + Math.max(0, (int) -t) + "f", Math.pow(10, t)) : yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                Path2D.Double path = new Path2D.Double();
-                path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                for (int i = 1; i < line.x.length; i++) {
-                    path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(line.dashed));
-                g.draw(path);
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** The legend, in the top corner where it hides fewer data points. */
-        /** The whole numbers from min to max: log10 of the powers of ten on a log axis. */
-        static List<Double> decades(double min, double max) {
-            List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min); t <= max; t++) ticks.add(t);
-            return ticks;
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            for (int s = 0; s < series.size(); s++) {
-                int rowY = y + 14 + s * rowHeight;
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(series.get(s).dashed));
-                g.drawLine(x + 8, rowY, x + 30, rowY);
-                g.setColor(Color.BLACK);
-                g.drawString(series.get(s).name, x + 38, rowY + fm.getAscent() / 2 - 1);
-            }
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        static BasicStroke stroke(boolean dashed) {
-            return dashed
-                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
-                    : new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
-        }
-    }
-
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-        }
-
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

@@ -5,15 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SpeedyTest {
-    static final Path DIGITS = Speedy.courseRoot().resolve("datasets").resolve("digits.csv.gz");
+    static final Path DIGITS = Speedy.courseDir().resolve("datasets").resolve("digits.csv.gz");
 
     @AfterEach
-    void oneThreadPerCore() {
+    void plainLoopsOneThreadPerCore() {
+        Speedy.fast = false;
         Speedy.FastMatmul.threads = Runtime.getRuntime().availableProcessors();
     }
 
@@ -21,7 +24,7 @@ class SpeedyTest {
     void batchedBackwardMatchesCentralDifferencesForSeveralBatchSizes() {
         Random rng = new Random(1);
         for (int rows : new int[] {1, 3, 16}) {
-            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {5, 4, 3}, rng);
+            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {5, 4, 3}, rng);
             Speedy.Matrix x = Speedy.random(rows, 5, rng), t = Speedy.random(rows, 3, rng);
             double gap = Speedy.gradientCheck(net, x, t);
             assertTrue(gap < 1e-6, "batch of " + rows + ": relative gap " + gap);
@@ -31,19 +34,46 @@ class SpeedyTest {
     @Test
     void speedyTakesTheSameStepAsThePerNeuronNetwork() {
         Random rng = new Random(2);
-        Speedy.SpeedyNetwork speedy = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, rng);
-        Speedy.NeuralNetwork neurons = Speedy.NeuralNetwork.copyOf(speedy);
+        Speedy.SpeedyNetwork speedy = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, rng);
+        Speedy.NeuralNetwork neurons = Speedy.perNeuronCopy(speedy);
         Speedy.Matrix x = Speedy.random(1, 64, rng), t = new Speedy.Matrix(1, 10);
         t.data[7] = 1;
         double[] expected = neurons.forward(Speedy.row(x, 0));
         double[] actual = speedy.forward(x).data;
-        for (int k = 0; k < 10; k++) assertEquals(expected[k], actual[k], 1e-12, "output " + k);
+        double squaresNeurons = 0;
+        for (int k = 0; k < 10; k++) {
+            assertEquals(expected[k], actual[k], 1e-12, "output " + k);
+            squaresNeurons += (t.data[k] - expected[k]) * (t.data[k] - expected[k]);
+        }
         double squaresSpeedy = speedy.backpropagate(x, t, 0.5);
-        double squaresNeurons = neurons.backpropagate(Speedy.row(x, 0), Speedy.row(t, 0), 0.5);
+        neurons.backpropagate(Speedy.row(x, 0), Speedy.row(t, 0), 0.5);
         assertEquals(squaresNeurons, squaresSpeedy, 1e-12);
         assertTrue(Speedy.weightGap(speedy, neurons) < 1e-12, "weights differ by " + Speedy.weightGap(speedy, neurons));
         // the step moved the weights, so the comparison above compared something
-        assertTrue(Speedy.weightGap(speedy, Speedy.NeuralNetwork.copyOf(Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(2)))) > 1e-6);
+        assertTrue(Speedy.weightGap(speedy, Speedy.perNeuronCopy(Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(2)))) > 1e-6);
+    }
+
+    @Test
+    void trainingFromTheSameStartFollowsThePerNeuronNetworkWithBatchesOfOne() {
+        // a batch of one is a single step: both networks must stay together, epoch after epoch
+        Random rng = new Random(8);
+        Speedy.Matrix x = Speedy.random(12, 4, rng), t = Speedy.random(12, 3, rng);
+        Speedy.SpeedyNetwork speedy = Speedy.SpeedyNetwork.lecun(new int[] {4, 5, 3}, rng);
+        Speedy.NeuralNetwork neurons = Speedy.perNeuronCopy(speedy);
+        double[] a = speedy.train(x, t, 5, 1, 0.3, new Random(9));
+        double[] b = Speedy.trainPerNeuron(neurons, x, t, 5, 0.3, new Random(9), new double[5]);
+        assertArrayEquals(b, a, 1e-12);
+        assertTrue(Speedy.weightGap(speedy, neurons) < 1e-12, "weights differ by " + Speedy.weightGap(speedy, neurons));
+    }
+
+    @Test
+    void trainReturnsTheMeanSquaredErrorOfEachEpoch() {
+        // learning rate 0 and one batch of everything: the epoch's MSE is the total error / (examples x outputs)
+        Random rng = new Random(10);
+        Speedy.Matrix x = Speedy.random(6, 3, rng), t = Speedy.random(6, 2, rng);
+        Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {3, 4, 2}, rng);
+        double total = 2 * Speedy.error(net, x, t);
+        assertEquals(total / 12, net.train(x, t, 1, 6, 0.0, new Random(1))[0], 1e-15);
     }
 
     /** The reference: C(i,j) = fma over k = 0, 1, ... in order, the sequence FastMatmul promises. */
@@ -69,10 +99,43 @@ class SpeedyTest {
             Speedy.Matrix fast = new Speedy.Matrix(s[0], s[2]), plain = new Speedy.Matrix(s[0], s[2]);
             Speedy.FastMatmul.multiply(a, b, fast);
             Speedy.multiply(a, b, plain);
+            Speedy.fast = true;
+            Speedy.Matrix viaFlag = new Speedy.Matrix(s[0], s[2]);
+            Speedy.multiply(a, b, viaFlag); // --fast: the layers' multiply hands the product to FastMatmul
+            Speedy.fast = false;
+            assertArrayEquals(fast.data, viaFlag.data, 0.0);
             String shape = s[0] + "x" + s[1] + "x" + s[2];
             for (int i = 0; i < fast.data.length; i++) assertEquals(plain.data[i], fast.data[i], 1e-12 * s[1], shape + " element " + i);
             assertArrayEquals(fmaReference(a, b), fast.data, 0.0, shape);
         }
+    }
+
+    @Test
+    void exerciseTwosLoopsComputeTheSameProduct() {
+        Random rng = new Random(11);
+        Speedy.Matrix a = Speedy.random(9, 70, rng), b = Speedy.random(70, 33, rng);
+        Speedy.Matrix plain = new Speedy.Matrix(9, 33), ijk = new Speedy.Matrix(9, 33);
+        Speedy.multiply(a, b, plain);
+        Speedy.multiplyIjk(a, b, ijk);
+        assertArrayEquals(plain.data, ijk.data, 1e-12);
+        assertTrue(Arrays.stream(plain.data).anyMatch(v -> v != 0));
+    }
+
+    @Test
+    void trainingWithFastMatmulIsIdenticalForOneTwoAndThreeThreads() {
+        Random rng = new Random(12);
+        Speedy.Matrix x = Speedy.random(130, 300, rng), t = Speedy.random(130, 80, rng);
+        Speedy.fast = true;
+        double[][] runs = new double[3][];
+        Speedy.SpeedyNetwork[] nets = new Speedy.SpeedyNetwork[3];
+        for (int threads = 1; threads <= 3; threads++) {
+            Speedy.FastMatmul.threads = threads;
+            nets[threads - 1] = Speedy.SpeedyNetwork.lecun(new int[] {300, 100, 80}, new Random(13));
+            runs[threads - 1] = nets[threads - 1].train(x, t, 2, 130, 0.01, new Random(14)); // one batch of 130: products worth splitting
+        }
+        assertArrayEquals(runs[0], runs[1], 0.0);
+        assertArrayEquals(runs[0], runs[2], 0.0);
+        assertArrayEquals(nets[0].layers[0].weights.data, nets[2].layers[0].weights.data, 0.0);
     }
 
     @Test
@@ -131,7 +194,7 @@ class SpeedyTest {
         Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(42));
         assertEquals(1437, split.train().size());
         assertEquals(360, split.test().size());
-        Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(42));
+        Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(42));
         double[] loss = net.train(split.train().x(), split.train().oneHot(), 30, 16, 0.01, new Random(42));
         assertTrue(loss[29] < loss[0] / 3, "loss went from " + loss[0] + " to " + loss[29]);
         double accuracy = Speedy.accuracy(net, split.test());
@@ -146,7 +209,7 @@ class SpeedyTest {
         long[] bytes = new long[2];
         int[] epochs = {2, 12};
         for (int run = 0; run < 2; run++) {
-            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(5));
+            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(5));
             net.train(x, t, 1, 16, 0.01, new Random(5)); // the layers' arrays are made in the first epoch
             long before = threads.getCurrentThreadAllocatedBytes();
             net.train(x, t, epochs[run], 16, 0.01, new Random(5));
@@ -161,35 +224,39 @@ class SpeedyTest {
         Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(7));
         double[][] runs = new double[2][];
         for (int run = 0; run < 2; run++) {
-            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.xavier(new int[] {64, 32, 10}, new Random(7));
+            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(7));
             runs[run] = net.train(split.train().x(), split.train().oneHot(), 3, 16, 0.01, new Random(7));
         }
         assertArrayEquals(runs[0], runs[1], 0.0);
     }
 
     @Test
-    void lessonRunsAndComparesBothNetworks() throws Exception {
-        LessonRun run = LessonRun.of("Speedy");
+    void lessonRunsAndComparesBothNetworks(@TempDir Path dir) throws Exception {
+        Path pictures = dir.resolve("my pictures");
+        LessonRun run = LessonRun.in(pictures, "Speedy");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("A(0,0)") && run.out().contains("0.549834"), run.out());
-        for (String task : new String[] {"time XOR 2-2-1", "time Iris 4-4-3", "time digits 64-32-10"}) {
-            assertTrue(run.out().contains(task), run.out());
+        assertTrue(run.out().contains("Both below 1e-12") && run.out().contains("All below 1e-6"), run.out());
+        for (String task : new String[] {"XOR 2-2-1", "Iris 4-4-3", "digits 64-32-10"}) {
+            assertTrue(run.out().lines().anyMatch(l -> l.startsWith("   " + task + " ") && l.endsWith("x")), task + " row missing:\n" + run.out());
         }
-        Path png = Speedy.outDir().resolve("09-per-neuron-vs-speedy.png");
-        assertTrue(run.out().contains(png.toString()), run.out());
-        assertTrue(Files.exists(png) && LessonRun.colours(png) > 50, "the chart is missing or blank");
+        String plot = run.out().lines().filter(l -> l.startsWith("   plot: ")).findFirst().orElseThrow().substring("   plot: ".length());
+        Path png = pictures.resolve("09-per-neuron-vs-speedy.png");
+        assertEquals(png.toString(), plot);
+        LessonRun.assertPng(png, 800, 500);
     }
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--threads", "0"}, {"--threads", "x"}, {"--seed"}, {"--exercise", "9"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--threads", "0"}, {"--threads", "257"}, {"--threads", "x"}, {"--seed"}, {"--exercise", "3"},
+            {"--exercise", "4294967297"}, {"--fast", "--fast"}}) {
             LessonRun run = LessonRun.of("Speedy", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
     }
 
     @Test
-    void malformedDataIsAUserError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void malformedDataIsAUserError(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "1,2,3\n4,5\n");
         var e = assertThrows(Speedy.UserError.class, () -> Speedy.readDataset(bad, 2, 10, false));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DigitsTest {
-    static final Path DIGITS = Digits.courseRoot().resolve("datasets").resolve("digits.csv.gz");
+    static final Path DIGITS = Digits.courseDir().resolve("datasets").resolve("digits.csv.gz");
 
     @Test
     void readsAllDigitsWithTheirLabels() {
@@ -41,19 +42,47 @@ class DigitsTest {
     }
 
     @Test
-    void shortRunReadsMoreThan85PercentOfTheTestDigits() throws Exception {
-        LessonRun run = LessonRun.of("Digits", "--epochs", "40");
+    void shortRunReadsMoreThan85PercentOfTheTestDigits(@TempDir Path dir) throws Exception {
+        Path pictures = dir.resolve("my pictures");
+        LessonRun run = LessonRun.in(pictures, "Digits", "--epochs", "40");
         assertEquals(0, run.exitCode(), run.err());
         Matcher m = Pattern.compile("Test accuracy: ([0-9.]+)%").matcher(run.out());
         assertTrue(m.find(), run.out());
         assertTrue(Double.parseDouble(m.group(1)) > 85, "test accuracy " + m.group(1));
         assertTrue(run.out().contains("true\\read"), run.out());
         assertTrue(run.out().contains("read ") && run.out().contains(", is "), run.out());
-        for (String name : new String[] {"10-test-digits.png", "10-loss.png"}) {
-            Path png = Digits.outDir().resolve(name);
-            assertTrue(run.out().contains(png.toString()), run.out());
-            assertTrue(LessonRun.colours(png) > 5, name + " looks blank");
+        // epochs count from 1: the first line is epoch 1, the last epoch 40
+        assertTrue(run.out().contains("epoch     1  MSE") && run.out().contains("epoch    40  MSE"), run.out());
+        assertTrue(!run.out().contains("epoch     0"), run.out());
+        List<String> plots = run.out().lines().filter(l -> l.startsWith("   plot: ")).map(l -> l.substring("   plot: ".length())).toList();
+        assertEquals(List.of(pictures.resolve("10-test-digits.png").toString(), pictures.resolve("10-loss.png").toString()), plots);
+        LessonRun.assertPng(pictures.resolve("10-test-digits.png"), 800, 500);
+        LessonRun.assertPng(pictures.resolve("10-loss.png"), 800, 500);
+    }
+
+    @Test
+    void theMistakesAreDescribedFromTheConfusionMatrix() {
+        int[] labels = {9, 9, 9, 3, 1, 5}, predicted = {8, 8, 9, 5, 1, 5};
+        String text = printed(() -> Digits.describeMistakes(Digits.confusion(predicted, labels)));
+        assertTrue(text.contains("3 mistakes") && text.contains("2 of the 10 true digits") && text.contains("a 9 read as an 8, 2 times"), text);
+        text = printed(() -> Digits.describeMistakes(Digits.confusion(new int[] {8, 8, 1, 1}, new int[] {9, 9, 7, 7})));
+        assertTrue(text.contains("one of the 2 most frequent"), text);
+        text = printed(() -> Digits.describeMistakes(Digits.confusion(new int[] {1, 2, 4}, new int[] {1, 3, 5})));
+        assertTrue(text.contains("2 mistakes") && text.contains("no confusion happened twice"), text);
+        text = printed(() -> Digits.describeMistakes(Digits.confusion(labels, labels)));
+        assertTrue(text.contains("No mistakes"), text);
+    }
+
+    static String printed(Runnable code) {
+        java.io.PrintStream before = System.out;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            code.run();
+        } finally {
+            System.setOut(before);
         }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
@@ -114,7 +143,8 @@ class DigitsTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--epochs", "0"}, {"--epochs", "x"}, {"--data"}, {"--exercise", "9"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--epochs", "0"}, {"--epochs", "x"}, {"--epochs", "4294967297"}, {"--data"},
+            {"--exercise", "4"}, {"--exercise", "4294967297"}}) {
             LessonRun run = LessonRun.of("Digits", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
