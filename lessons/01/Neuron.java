@@ -237,7 +237,8 @@ public class Neuron {
 
     // ==================================================================================== plumbing
     // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
-    // lesson. None of it is about neural networks; you can stop reading here.
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
 
     static {
         System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
@@ -323,6 +324,8 @@ public class Neuron {
         Path here = Path.of("").toAbsolutePath();
         return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
+
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
 
     /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {

@@ -4,21 +4,13 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
-import java.awt.Shape;
-import java.awt.geom.Ellipse2D;
-import java.awt.geom.Line2D;
-import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -391,7 +383,8 @@ public class Network {
 
     // ==================================================================================== plumbing
     // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
-    // lesson. None of it is about neural networks; you can stop reading here.
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
 
     static {
         System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
@@ -476,139 +469,5 @@ public class Network {
         }
         Path here = Path.of("").toAbsolutePath();
         return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
-    }
-
-    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
-    static class Chart {
-        enum Style { LINE, DASHED, DOTS, RINGS }
-
-        record Series(String name, double[] x, double[] y, Style style) {}
-
-        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
-        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
-        final String title, xLabel, yLabel;
-        final List<Series> series = new ArrayList<>();
-        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
-        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
-        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
-
-        Chart(String title, String xLabel, String yLabel) {
-            this.title = title;
-            this.xLabel = xLabel;
-            this.yLabel = yLabel;
-        }
-
-        Chart add(String name, double[] x, double[] y, Style style) {
-            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
-            series.add(new Series(name, x, y, style));
-            if (!names.contains(name)) names.add(name);
-            return this;
-        }
-
-        Path save(String name) {
-            return savePng(draw(), name);
-        }
-
-        BufferedImage draw() {
-            xRange = range(true);
-            yRange = yRange != null ? yRange : range(false);
-            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = image.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.fillRect(0, 0, 800, 500);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            for (double t : ticks(xRange, false)) {
-                g.setColor(new Color(232, 232, 232));
-                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
-                g.setColor(Color.BLACK);
-                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
-            }
-            for (double t : ticks(yRange, logY)) {
-                g.setColor(new Color(232, 232, 232));
-                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
-                g.setColor(Color.BLACK);
-                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
-            }
-            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
-            for (Series s : series) {
-                Path2D.Double line = new Path2D.Double();
-                for (int i = 0; i < s.x.length; i++) {
-                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
-                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
-                }
-                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
-            }
-            g.setClip(null);
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
-            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
-            g.rotate(-Math.PI / 2);
-            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
-            g.rotate(Math.PI / 2);
-            int width = 0, top = TOP + 10;
-            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
-            g.setColor(Color.WHITE);
-            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
-            for (Series s : series) {
-                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
-                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
-                g.setColor(Color.BLACK);
-                g.drawString(s.name, left + 38, rowY + 5);
-            }
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.dispose();
-            return image;
-        }
-
-        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
-        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
-            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
-            g.setStroke(s.style == Style.DASHED
-                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
-                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
-            if (line != null) g.draw(line);
-            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
-            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
-        }
-
-        double x(double v) {
-            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
-        }
-
-        double y(double v) {
-            double[] r = yRange;
-            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
-            return BOTTOM - t * (BOTTOM - TOP);
-        }
-
-        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
-        double[] range(boolean ofX) {
-            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-            for (Series s : series) {
-                for (double v : ofX ? s.x : s.y) {
-                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-                }
-            }
-            if (lo > hi) { lo = 1; hi = 10; }
-            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
-        }
-
-        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
-        static List<Double> ticks(double[] r, boolean log) {
-            List<Double> ticks = new ArrayList<>();
-            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
-            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
-            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
-            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
-            return ticks;
-        }
-
-        static String label(double t) {
-            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
-        }
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -566,7 +565,8 @@ public class Backprop {
 
     // ==================================================================================== plumbing
     // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
-    // lesson. None of it is about neural networks; you can stop reading here.
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
 
     static {
         System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
@@ -652,6 +652,8 @@ public class Backprop {
         Path here = Path.of("").toAbsolutePath();
         return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
+
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
 
     /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
