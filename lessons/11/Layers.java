@@ -4,16 +4,23 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.DoubleUnaryOperator;
 import javax.imageio.ImageIO;
@@ -23,10 +30,21 @@ import javax.imageio.ImageIO;
  *
  * Each layer knows two things only: how to turn its input X into its output Y (forward), and how
  * to turn dE/dY, the error's gradient at its output, into dE/dX at its input (backward), updating
- * its own parameters on the way. The network just passes X forward and dE/dY back down the list.
- * Every matrix holds one sample per row: the batch dimension comes first.
+ * its own parameters on the way. The network passes X forward and dE/dY back down its list of
+ * layers. Every matrix holds one sample per row: the batch dimension comes first.
  *
- * Run: java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N] [--readme-figures]
+ * Follows: Omar Aflak's article, from "Layer by Layer" to the XOR "Result"; see README.md for the
+ * authors and link.
+ * New here: the Layer interface (forward, backward); Dense, Y = XW + B; ActivationLayer, Y = f(Z);
+ * Loss and MeanSquaredError; Network (add, use, predict, backward, fit); gradientCheck.
+ * Carried: Activation from lesson 03, unchanged.
+ * Changed: Layer: in lessons 09 and 10 a layer was a weight matrix with its activation built in;
+ * here Layer is the interface that Dense and ActivationLayer implement, so that an activation is
+ * a layer of its own. Matrix: lesson 09's mutable matrix, filled in place for speed, is rewritten
+ * as a record whose operations (multiply, transpose, plusRow, hadamard, ...) return new matrices,
+ * as numpy's do in the article: each layer reads like its formula.
+ *
+ * Run: java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N]
  */
 public class Layers {
 
@@ -46,7 +64,7 @@ public class Layers {
         Dense(Matrix weights, Matrix bias) {
             if (bias.rows() != 1 || bias.cols() != weights.cols()) {
                 throw new IllegalArgumentException("a layer with " + weights.cols() + " outputs needs a 1x"
-                        + weights.cols() + " bias, got " + bias.rows() + "x" + bias.cols());
+                        + weights.cols() + " bias, got " + bias.shape());
             }
             this.weights = weights;
             this.bias = bias;
@@ -63,62 +81,71 @@ public class Layers {
                         + " inputs per sample, got " + input.cols());
             }
             this.input = input;
-            return input.times(weights).plusRow(bias);
+            return input.multiply(weights).plusRow(bias);
         }
 
         public Matrix backward(Matrix outputGradient, double learningRate) {
-            Matrix inputGradient = outputGradient.times(weights.transpose()); // dE/dX = dE/dY * W^T, with W before the step
-            weightGradient = input.transpose().times(outputGradient);        // dE/dW = X^T * dE/dY
-            biasGradient = outputGradient.columnSums();                      // dE/dB = dE/dY summed over the batch
+            Matrix inputGradient = outputGradient.multiply(weights.transpose()); // dE/dX = dE/dY * W^T, with W before the step
+            weightGradient = input.transpose().multiply(outputGradient);         // dE/dW = X^T * dE/dY
+            biasGradient = outputGradient.columnSums();                          // dE/dB = dE/dY summed over the batch
             weights.step(weightGradient, learningRate);
             bias.step(biasGradient, learningRate);
             return inputGradient;
         }
     }
 
-    /** Applies f to every number: Y = f(X). It has no parameters, so backward only passes the gradient on. */
-    static class Activation implements Layer {
-        final Function f;
-        Matrix input;
+    /**
+     * Applies an activation to every number: its input is the sums Z of the Dense layer before it,
+     * its output Y = f(Z). It has no parameters, so backward only passes the gradient on, times f'(Z),
+     * which lesson 03's Activation.derivative writes from the output Y: the layer keeps Y, not Z.
+     */
+    static class ActivationLayer implements Layer {
+        final Activation activation;
+        Matrix output; // kept by forward for backward
 
-        Activation(Function f) {
-            this.f = f;
+        ActivationLayer(Activation activation) {
+            this.activation = activation;
         }
 
         public Matrix forward(Matrix input) {
-            this.input = input;
-            return input.map(f::apply);
+            output = input.map(activation::apply);
+            return output;
         }
 
         public Matrix backward(Matrix outputGradient, double learningRate) {
-            return outputGradient.hadamard(input.map(f::prime)); // dE/dX = dE/dY * f'(X), element by element
+            return outputGradient.hadamard(output.map(activation::derivative)); // dE/dZ = dE/dY * f'(Z), element by element
         }
     }
 
-    /** Activation functions and their derivatives. */
-    enum Function {
-        TANH("tanh") {
-            double apply(double x) { return Math.tanh(x); }
-            double prime(double x) { double t = Math.tanh(x); return 1 - t * t; }
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
+    enum Activation {
+        SIGMOID("sigmoid", "y(1 - y)") {
+            double apply(double z) { return 1 / (1 + Math.exp(-z)); }
+            double derivative(double y) { return y * (1 - y); }
         },
-        SIGMOID("sigmoid") {
-            double apply(double x) { return 1 / (1 + Math.exp(-x)); }
-            double prime(double x) { double s = apply(x); return s * (1 - s); }
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
         },
-        RELU("ReLU") {
-            double apply(double x) { return Math.max(0, x); }
-            double prime(double x) { return x > 0 ? 1 : 0; }
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
         };
 
-        final String label;
+        final String label, formula;
 
-        Function(String label) {
+        Activation(String label, String formula) {
             this.label = label;
+            this.formula = formula;
         }
 
-        abstract double apply(double x);
+        abstract double apply(double z);
 
-        abstract double prime(double x);
+        abstract double derivative(double y);
     }
 
     /** A loss turns the network's output and the target into one number E, and gives dE/dY to start backward. */
@@ -128,7 +155,7 @@ public class Layers {
         Matrix gradient(Matrix predicted, Matrix target);
     }
 
-    /** E = (1/n) sum (y_hat - y)^2 and dE/dy_hat = 2(y_hat - y)/n, where n counts every number in the batch (samples x outputs). */
+    /** E = (1/n) sum (y_hat - t)^2 and dE/dy_hat = 2(y_hat - t)/n, where n counts every number in the batch (samples x outputs). */
     static class MeanSquaredError implements Loss {
         public double loss(Matrix predicted, Matrix target) {
             Matrix difference = predicted.minus(target);
@@ -170,7 +197,7 @@ public class Layers {
             return fit(x, y, epochs, learningRate, 1);
         }
 
-        /** Gradient descent on batches of batchSize samples (the last may be smaller). */
+        /** Gradient descent on batches of batchSize samples (the last may be smaller), in order. */
         double[] fit(Matrix x, Matrix y, int epochs, double learningRate, int batchSize) {
             if (x.rows() != y.rows()) {
                 throw new IllegalArgumentException(x.rows() + " inputs but " + y.rows() + " targets");
@@ -185,7 +212,7 @@ public class Layers {
                     sum += loss.loss(output, target) * (end - start); // the loss is a mean over the batch's samples
                     backward(output, target, learningRate);
                 }
-                errors[epoch] = sum / x.rows();
+                errors[epoch] = sum / x.rows(); // errors[0] is epoch 1
             }
             return errors;
         }
@@ -225,7 +252,11 @@ public class Layers {
         return worst;
     }
 
-    /** A rows x cols matrix stored row after row in one flat array. Row r is sample r of a batch. */
+    /**
+     * A rows x cols matrix stored row after row in one flat array: element (r, c) is data[r * cols + c].
+     * Row r is sample r of a batch. Every operation returns a new matrix, except step, which moves
+     * this one.
+     */
     record Matrix(int rows, int cols, double[] data) {
         Matrix {
             if (data.length != rows * cols) {
@@ -259,27 +290,36 @@ public class Layers {
             return data[r * cols + c];
         }
 
+        String shape() {
+            return rows + "x" + cols;
+        }
+
         /** Rows from (inclusive) to to (exclusive): a batch cut out of a data set. */
         Matrix rows(int from, int to) {
             return new Matrix(to - from, cols, Arrays.copyOfRange(data, from * cols, to * cols));
         }
 
-        /** The matrix product, looping i-k-j so that the innermost loop walks both arrays in order. */
-        Matrix times(Matrix b) {
+        /**
+         * this * b, in i-k-j order: for each row i and each k, add this(i,k) times row k of b to row i
+         * of the result. A zero adds nothing and is skipped: most pixels of a digit (lesson 12) are 0.
+         */
+        Matrix multiply(Matrix b) {
             if (cols != b.rows) {
-                throw new IllegalArgumentException("cannot multiply " + rows + "x" + cols + " by "
-                        + b.rows + "x" + b.cols + ": expected " + cols + " rows, got " + b.rows);
+                throw new IllegalArgumentException("cannot multiply " + shape() + " by " + b.shape()
+                        + ": the first has " + cols + " columns, the second " + b.rows + " rows");
             }
             Matrix c = new Matrix(rows, b.cols);
             for (int i = 0; i < rows; i++) {
                 for (int k = 0; k < cols; k++) {
                     double a = data[i * cols + k];
+                    if (a == 0) continue;
                     for (int j = 0; j < b.cols; j++) c.data[i * b.cols + j] += a * b.data[k * b.cols + j];
                 }
             }
             return c;
         }
 
+        /** Row r of this becomes column r of the result. */
         Matrix transpose() {
             Matrix t = new Matrix(cols, rows);
             for (int r = 0; r < rows; r++) {
@@ -290,11 +330,15 @@ public class Layers {
 
         /** Adds the one-row matrix row to every row (the bias, broadcast over the batch). */
         Matrix plusRow(Matrix row) {
+            if (row.rows != 1 || row.cols != cols) {
+                throw new IllegalArgumentException("expected a 1x" + cols + " row, got " + row.shape());
+            }
             Matrix m = new Matrix(rows, cols);
             for (int i = 0; i < size(); i++) m.data[i] = data[i] + row.data[i % cols];
             return m;
         }
 
+        /** One row: the sum of each column, that is, over the samples of a batch. */
         Matrix columnSums() {
             Matrix sums = new Matrix(1, cols);
             for (int i = 0; i < size(); i++) sums.data[i % cols] += data[i];
@@ -307,6 +351,7 @@ public class Layers {
             return s;
         }
 
+        /** f applied to every number. */
         Matrix map(DoubleUnaryOperator f) {
             Matrix m = new Matrix(rows, cols);
             for (int i = 0; i < size(); i++) m.data[i] = f.applyAsDouble(data[i]);
@@ -340,28 +385,33 @@ public class Layers {
 
         void requireSameShape(Matrix other) {
             if (rows != other.rows || cols != other.cols) {
-                throw new IllegalArgumentException("expected a " + rows + "x" + cols + " matrix, got "
-                        + other.rows + "x" + other.cols);
+                throw new IllegalArgumentException("expected a " + shape() + " matrix, got " + other.shape());
             }
         }
     }
 
     // ---------------------------------------------------------------- the lesson
 
+    static final String USAGE = """
+            java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N]
+              --seed N       seed of the starting weights (default 42)
+              --every N      print the error of epoch 1 and of every Nth epoch (default: the first
+                             and last three epochs and every 100th)
+              --exercise N   run exercise N of the README instead of the lesson""";
+
     static final Matrix XOR_INPUTS = Matrix.of(new double[] {0, 0}, new double[] {0, 1}, new double[] {1, 0}, new double[] {1, 1});
     static final Matrix XOR_TARGETS = Matrix.of(new double[] {0}, new double[] {1}, new double[] {1}, new double[] {0});
 
     public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
         try {
-            Options options = Options.parse(args);
-            switch (options.exercise) {
-                case 0 -> lesson(options);
-                case 1 -> exerciseSoftmax(options.seed);
-                case 2 -> exerciseActivations(options.seed);
-                case 3 -> exerciseBatches(options.seed);
-                default -> throw new UserError("there is no exercise " + options.exercise
-                        + "; try --exercise 1, 2 or 3");
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int every = (int) flags.number("--every", 0, 0, 1000);
+            switch ((int) flags.number("--exercise", 0, 0, 3)) {
+                case 1 -> exerciseSoftmax(seed);
+                case 2 -> exerciseActivations(seed);
+                case 3 -> exerciseBatches(seed);
+                default -> lesson(seed, every);
             }
         } catch (UserError e) {
             System.err.println("Layers: " + e.getMessage());
@@ -370,21 +420,21 @@ public class Layers {
     }
 
     /** The tutorial's XOR network: Dense(2->3), f, Dense(3->1), f, trained with MSE. */
-    static Network xorNetwork(Function f, Random rng) {
+    static Network xorNetwork(Activation f, Random rng) {
         Network net = new Network();
         net.add(new Dense(2, 3, rng));
-        net.add(new Activation(f));
+        net.add(new ActivationLayer(f));
         net.add(new Dense(3, 1, rng));
-        net.add(new Activation(f));
+        net.add(new ActivationLayer(f));
         net.use(new MeanSquaredError());
         return net;
     }
 
-    static void lesson(Options options) {
+    static void lesson(long seed, int every) {
         System.out.println("Lesson 11: a network as a list of layers, each with forward and backward");
 
         System.out.println("\n1. The network: Dense(2->3), tanh, Dense(3->1), tanh, and the loss MSE");
-        Network net = xorNetwork(Function.TANH, new Random(options.seed));
+        Network net = xorNetwork(Activation.TANH, new Random(seed));
         System.out.printf("   max relative error of backward against finite differences: %.1e%n",
                 gradientCheck(net, XOR_INPUTS, XOR_TARGETS));
         System.out.println("   (every dE/dW, dE/dB and dE/dX of the four XOR samples, taken as one batch)");
@@ -392,25 +442,24 @@ public class Layers {
         System.out.println("\n2. Training on XOR: 1000 epochs, learning rate 0.1, one sample at a time");
         int epochs = 1000;
         double[] errors = net.fit(XOR_INPUTS, XOR_TARGETS, epochs, 0.1);
-        printErrors(errors, options.every);
+        printErrors(errors, every);
 
         System.out.println("\n3. Predictions after training");
         Matrix predicted = net.predict(XOR_INPUTS);
+        double worst = 0;
         for (int i = 0; i < XOR_INPUTS.rows(); i++) {
             System.out.printf("   [%.0f, %.0f] -> %9.6f   (target %.0f)%n", XOR_INPUTS.get(i, 0), XOR_INPUTS.get(i, 1),
                     predicted.get(i, 0), XOR_TARGETS.get(i, 0));
+            worst = Math.max(worst, Math.abs(predicted.get(i, 0) - XOR_TARGETS.get(i, 0)));
         }
+        System.out.printf("   the answer farthest from its target is off by %.4f: %s%n", worst, worst < 0.1
+                ? "XOR is learned"
+                : "XOR is not learned (see \"When it does not learn\" in the README)");
 
         Chart chart = new Chart("XOR: mean error per epoch", "epoch", "mean squared error");
-        chart.add("Dense(2->3), tanh, Dense(3->1), tanh", epochNumbers(epochs), errors, false);
-        Path png = outDir().resolve("11-xor-error.png");
-        save(chart, png);
-        System.out.println("\nplot: " + png);
-        if (options.readmeFigures) {
-            Path figure = lessonDir().resolve("xor-error.png");
-            save(chart, figure);
-            System.out.println("README figure: " + figure);
-        }
+        chart.add("Dense(2->3), tanh, Dense(3->1), tanh", epochNumbers(epochs), errors, Chart.Style.LINE);
+        chart.yRange = new double[] {0, Arrays.stream(errors).max().orElse(1)}; // an error: from 0 up
+        System.out.println("\nplot: " + chart.save("11-xor-error.png"));
     }
 
     /** The tutorial's line "epoch 1/1000   error=0.322980", for the epochs worth showing. */
@@ -473,7 +522,7 @@ public class Layers {
         Random rng = new Random(seed);
         Network net = new Network();
         net.add(new Dense(2, 3, rng));
-        net.add(new Activation(Function.TANH));
+        net.add(new ActivationLayer(Activation.TANH));
         net.add(new Dense(3, 2, rng));
         net.add(new Softmax());
         net.use(new MeanSquaredError());
@@ -483,42 +532,54 @@ public class Layers {
                 gradientCheck(net, XOR_INPUTS, targets));
         int epochs = 3000; // the softmax outputs move slowly under MSE: three times the lesson's epochs
         double[] errors = net.fit(XOR_INPUTS, targets, epochs, 0.1);
-        System.out.printf("   %d epochs at learning rate 0.1: error %f -> %f%n", epochs, errors[0], errors[epochs - 1]);
+        System.out.printf("   %d epochs at learning rate 0.1: error %f (epoch 1) -> %f (epoch %d)%n",
+                epochs, errors[0], errors[epochs - 1], epochs);
         Matrix p = net.predict(XOR_INPUTS);
+        double lowest = 1;
         for (int i = 0; i < 4; i++) {
-            System.out.printf("   [%.0f, %.0f] -> P(0) = %.4f, P(1) = %.4f   (answer %.0f)%n",
-                    XOR_INPUTS.get(i, 0), XOR_INPUTS.get(i, 1), p.get(i, 0), p.get(i, 1), XOR_TARGETS.get(i, 0));
+            int answer = (int) XOR_TARGETS.get(i, 0);
+            System.out.printf("   [%.0f, %.0f] -> P(0) = %.4f, P(1) = %.4f   (answer %d)%n",
+                    XOR_INPUTS.get(i, 0), XOR_INPUTS.get(i, 1), p.get(i, 0), p.get(i, 1), answer);
+            lowest = Math.min(lowest, p.get(i, answer));
         }
-        System.out.println("   Network, Dense, Activation and the loss did not change: Softmax only had to");
+        System.out.printf("   the lowest probability given to a right answer: %.4f%n", lowest);
+        System.out.println("   Network, Dense, ActivationLayer and the loss did not change: Softmax only had to");
         System.out.println("   keep the promise of the Layer interface, dE/dY in, dE/dX out.");
     }
 
     /** Exercise 2: swap the activation layers. With activations as layers it is a one-word change. */
     static void exerciseActivations(long seed) {
-        System.out.println("Exercise 2: the XOR network with tanh, sigmoid and ReLU, same seed, 1000 epochs, rate 0.1");
+        System.out.println("Exercise 2: the XOR network with each activation, seed " + seed + ", 1000 epochs, rate 0.1");
         int epochs = 1000;
-        Chart chart = new Chart("XOR with three activation functions", "epoch", "mean squared error");
-        for (Function f : Function.values()) {
+        Chart chart = new Chart("XOR with four activation functions", "epoch", "mean squared error");
+        double top = 0;
+        for (Activation f : Activation.values()) {
             Network net = xorNetwork(f, new Random(seed));
             double[] errors = net.fit(XOR_INPUTS, XOR_TARGETS, epochs, 0.1);
             Matrix p = net.predict(XOR_INPUTS);
-            System.out.printf("   %-8s final error %.6f   predictions %.3f %.3f %.3f %.3f%n", f.label,
+            System.out.printf("   %-11s error in epoch %d: %.6f   predictions %.3f %.3f %.3f %.3f%n", f.label, epochs,
                     errors[epochs - 1], p.get(0, 0), p.get(1, 0), p.get(2, 0), p.get(3, 0));
-            chart.add(f.label, epochNumbers(epochs), errors, false);
+            chart.add(f.label, epochNumbers(epochs), errors, f == Activation.LEAKY_RELU ? Chart.Style.DASHED : Chart.Style.LINE);
+            top = Math.max(top, Arrays.stream(errors).max().orElse(1));
         }
-        Path png = outDir().resolve("11-activations-xor.png");
-        save(chart, png);
-        System.out.println("   plot: " + png);
-        System.out.print("   seeds 0-99 that learn XOR (final error < 0.01):");
-        for (Function f : Function.values()) System.out.printf("  %s %d", f.label, learnedSeeds(f, 100));
-        System.out.println();
-        System.out.println("   sigmoid's slope is at most 1/4 (tanh's is 1), so its steps are smaller: it needs");
-        System.out.println("   about 20 times the epochs. ReLU is exact when it works, but a unit whose input is");
-        System.out.println("   negative for all four samples has slope 0 and never recovers.");
+        chart.yRange = new double[] {0, Math.min(top, 1)}; // a ReLU run can start far above 1
+        System.out.println("   plot: " + chart.save("11-activations-xor.png"));
+        System.out.println("   seeds 0-99 that learn XOR (error below 0.01 in epoch 1000):");
+        int most = -1;
+        String best = "";
+        for (Activation f : Activation.values()) {
+            int learned = learnedSeeds(f, 100);
+            System.out.printf("   %-11s %3d of 100%n", f.label, learned);
+            if (learned == most) best += " and " + f.label;
+            if (learned > most) { most = learned; best = f.label; }
+        }
+        System.out.println("   most often learned with " + best + ". sigmoid's slope is at most 1/4 (tanh's is 1),");
+        System.out.println("   so its steps are smaller; a ReLU unit whose input is negative for all four samples");
+        System.out.println("   has slope 0 and never recovers, where a leaky ReLU keeps a slope of 0.01.");
     }
 
     /** How many of the seeds 0 to seeds-1 give a network that learns XOR in 1000 epochs. */
-    static int learnedSeeds(Function f, int seeds) {
+    static int learnedSeeds(Activation f, int seeds) {
         int learned = 0;
         for (int seed = 0; seed < seeds; seed++) {
             double[] errors = xorNetwork(f, new Random(seed)).fit(XOR_INPUTS, XOR_TARGETS, 1000, 0.1);
@@ -530,20 +591,30 @@ public class Layers {
     /** Exercise 3: the same data as one batch of four. One matrix product per layer, one step per epoch. */
     static void exerciseBatches(long seed) {
         System.out.println("Exercise 3: one sample at a time against the whole batch of four");
-        for (int[] run : new int[][] {{1, 1000}, {4, 1000}, {4, 4000}}) {
-            Network net = xorNetwork(Function.TANH, new Random(seed));
-            double[] errors = net.fit(XOR_INPUTS, XOR_TARGETS, run[1], 0.1, run[0]);
-            System.out.printf("   batch size %d, %4d epochs = %4d steps: final error %.6f%n",
-                    run[0], run[1], run[1] * XOR_INPUTS.rows() / run[0], errors[run[1] - 1]);
+        double[] last = new double[3];
+        int[][] runs = {{1, 1000}, {4, 1000}, {4, 4000}};
+        for (int i = 0; i < runs.length; i++) {
+            int batch = runs[i][0], epochs = runs[i][1];
+            double[] errors = xorNetwork(Activation.TANH, new Random(seed)).fit(XOR_INPUTS, XOR_TARGETS, epochs, 0.1, batch);
+            last[i] = errors[epochs - 1];
+            System.out.printf("   batch size %d, %4d epochs = %4d steps: error in the last epoch %.6f%n",
+                    batch, epochs, epochs * XOR_INPUTS.rows() / batch, last[i]);
         }
-        System.out.println("   With MSE averaged over the batch, a batch's step is the mean of its samples' steps,");
-        System.out.println("   so a batch of four takes a quarter of the steps per epoch, and needs about four");
-        System.out.println("   times the epochs to get as far. What it gains is speed: one product per layer.");
+        System.out.println("   With MSE averaged over the batch, a batch's step is the mean of its samples' steps, and a");
+        System.out.println("   batch of four takes a quarter of the steps per epoch. Against one sample at a time, the");
+        System.out.printf("   batch ends %s after the same 1000 epochs, and %s after the same 4000 steps.%n",
+                last[1] > last[0] ? "higher" : "lower", last[2] > last[0] ? "higher" : "lower");
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
 
-    static final String USAGE = "usage: java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N] [--readme-figures]";
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -552,80 +623,95 @@ public class Layers {
         }
     }
 
-    /** --every N prints every Nth epoch's error (0, the default: the first and last three and each 100th). */
-    record Options(long seed, int exercise, int every, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0, every = 0;
-            boolean readmeFigures = false;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--every" -> every = (int) number(args, ++i, "--every");
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            if (every < 0) throw new UserError("--every needs a number of epochs >= 1, not " + every);
-            return new Options(seed, exercise, every, readmeFigures);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(args[i]);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** The course's top folder: the first folder, walking up, that holds datasets/. */
-    static Path courseRoot() {
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
         return here;
     }
 
-    /** out/ in the course's top folder. */
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the pictures its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("11");
-    }
-
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(Chart chart, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            chart.save(png);
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** A line chart drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final Color[] PALETTE = {
-            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)};
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        record Series(String name, double[] x, double[] y, Style style) {}
 
-        record Series(String name, double[] x, double[] y, boolean dashed) {}
-
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -633,155 +719,116 @@ public class Layers {
             this.yLabel = yLabel;
         }
 
-        void add(String name, double[] x, double[] y, boolean dashed) {
-            series.add(new Series(name, x, y, dashed));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
+        }
+
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
-            Axis yAxis = new Axis(Math.min(0, y0), y1, HEIGHT - BOTTOM, TOP); // errors: start the axis at 0
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                Path2D.Double path = new Path2D.Double();
-                path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                for (int i = 1; i < line.x.length; i++) {
-                    path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(line.dashed));
-                g.draw(path);
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** The legend, in the top right corner: these curves fall, so that corner stays empty. */
-        void drawLegend(Graphics2D g) {
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int rowHeight = 20, x = WIDTH - RIGHT - 12 - (width + 46), y = TOP + 12;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, width + 46, rowHeight * series.size() + 8);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, width + 46, rowHeight * series.size() + 8);
-            for (int s = 0; s < series.size(); s++) {
-                int rowY = y + 14 + s * rowHeight;
-                g.setColor(PALETTE[s % PALETTE.length]);
-                g.setStroke(stroke(series.get(s).dashed));
-                g.drawLine(x + 8, rowY, x + 30, rowY);
-                g.setColor(Color.BLACK);
-                g.drawString(series.get(s).name, x + 38, rowY + fm.getAscent() / 2 - 1);
-            }
-        }
-
-        static BasicStroke stroke(boolean dashed) {
-            return dashed
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
                     ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
-                    : new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (Series s : series) {
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                }
             }
-        }
-    }
-
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

@@ -14,9 +14,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleUnaryOperator;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.zip.GZIPInputStream;
@@ -25,12 +28,20 @@ import javax.imageio.ImageIO;
 /**
  * Lesson 12: reading handwritten digits with the layers of lesson 11.
  *
- * The network is lesson 11's list of layers (Dense, tanh, ..., and a loss). What changes is the
- * data, 28x28 images of the digits 0-9 read from IDX files, and the scale: batches of images go
- * through each layer as one matrix product, written with loops that suit how Java lays out arrays.
- * First the tutorial's own experiment, then a bigger run that reads 96% of new digits right.
+ * The network is lesson 11's list of layers, unchanged. What is new is the data, 28x28 images of
+ * the digits 0-9 read from MNIST's own file format, IDX, and how the network is trained on them:
+ * first the tutorial's own experiment, one image at a time, then a bigger run in shuffled
+ * mini-batches with a softmax cross-entropy loss that reads about 96% of new digits right.
  *
- * Run: java lessons/12/Mnist.java [--seed N] [--exercise 1|2|3] [--data-dir DIR] [--train N] [--readme-figures]
+ * Follows: Omar Aflak's article, section "Solve MNIST"; see README.md for the authors and link.
+ * New here: the IDX reader (load, find, readFile, header); SoftmaxCrossEntropy, a second Loss;
+ * train, shuffled mini-batches; glorotUniform, a second start for Dense.
+ * Carried: Layer, Dense, ActivationLayer, Activation, Loss, MeanSquaredError, Network,
+ * gradientCheck and Matrix from lesson 11, and Dataset from lesson 10, unchanged.
+ * Changed: DigitGrid: lesson 10's picture of 8x8 digits, redrawn for 28x28 images in two
+ * sections, the first test images and the first mistakes.
+ *
+ * Run: java lessons/12/Mnist.java [--seed N] [--exercise 1|2|3] [--data-dir DIR] [--train N]
  */
 public class Mnist {
 
@@ -44,30 +55,21 @@ public class Mnist {
     /** Fully connected: Y = X*W + B, with W of size inputs x outputs and B one row of biases. */
     static class Dense implements Layer {
         final Matrix weights, bias;
-        Matrix input; // kept by forward for backward
-        /**
-         * Whether backward computes dE/dX. For the first layer X is the pixels: training never uses
-         * their gradient, which costs as much as the forward pass, so Network.add switches it off.
-         */
-        boolean inputGradient = true;
+        Matrix input;                        // kept by forward for backward
+        Matrix weightGradient, biasGradient; // dE/dW and dE/dB of the last backward
 
         Dense(Matrix weights, Matrix bias) {
+            if (bias.rows() != 1 || bias.cols() != weights.cols()) {
+                throw new IllegalArgumentException("a layer with " + weights.cols() + " outputs needs a 1x"
+                        + weights.cols() + " bias, got " + bias.shape());
+            }
             this.weights = weights;
             this.bias = bias;
         }
 
-        /** The tutorial's start: weights and biases uniform in [-0.5, 0.5). */
-        static Dense tutorial(int inputs, int outputs, Random rng) {
-            return new Dense(Matrix.uniform(inputs, outputs, 0.5, rng), Matrix.uniform(1, outputs, 0.5, rng));
-        }
-
-        /**
-         * Xavier (Glorot) uniform start for tanh: weights in +/-sqrt(6 / (inputs + outputs)), biases 0.
-         * It keeps the spread of the signal about the same from layer to layer, so no tanh starts saturated.
-         */
-        static Dense xavier(int inputs, int outputs, Random rng) {
-            double limit = Math.sqrt(6.0 / (inputs + outputs));
-            return new Dense(Matrix.uniform(inputs, outputs, limit, rng), new Matrix(1, outputs));
+        /** Weights and biases drawn uniformly from [-0.5, 0.5), as the tutorial does. */
+        Dense(int inputs, int outputs, Random rng) {
+            this(Matrix.random(inputs, outputs, rng), Matrix.random(1, outputs, rng));
         }
 
         public Matrix forward(Matrix input) {
@@ -76,37 +78,71 @@ public class Mnist {
                         + " inputs per sample, got " + input.cols());
             }
             this.input = input;
-            return input.times(weights).addToEveryRow(bias);
+            return input.multiply(weights).plusRow(bias);
         }
 
         public Matrix backward(Matrix outputGradient, double learningRate) {
-            // dE/dX = dE/dY * W^T, with W before the step
-            Matrix dX = inputGradient ? outputGradient.timesTransposed(weights) : null;
-            weights.subtractTransposedTimes(learningRate, input, outputGradient); // W -= rate * X^T * dE/dY
-            bias.subtractColumnSums(learningRate, outputGradient);           // B -= rate * dE/dY summed over the batch
-            return dX;
+            Matrix inputGradient = outputGradient.multiply(weights.transpose()); // dE/dX = dE/dY * W^T, with W before the step
+            weightGradient = input.transpose().multiply(outputGradient);         // dE/dW = X^T * dE/dY
+            biasGradient = outputGradient.columnSums();                          // dE/dB = dE/dY summed over the batch
+            weights.step(weightGradient, learningRate);
+            bias.step(biasGradient, learningRate);
+            return inputGradient;
         }
     }
 
-    /** Applies tanh to every number. It has no parameters, so backward only passes the gradient on. */
-    static class Tanh implements Layer {
-        Matrix output;
+    /**
+     * Applies an activation to every number: its input is the sums Z of the Dense layer before it,
+     * its output Y = f(Z). It has no parameters, so backward only passes the gradient on, times f'(Z),
+     * which lesson 03's Activation.derivative writes from the output Y: the layer keeps Y, not Z.
+     */
+    static class ActivationLayer implements Layer {
+        final Activation activation;
+        Matrix output; // kept by forward for backward
+
+        ActivationLayer(Activation activation) {
+            this.activation = activation;
+        }
 
         public Matrix forward(Matrix input) {
-            output = new Matrix(input.rows(), input.cols());
-            for (int i = 0; i < output.size(); i++) output.data()[i] = Math.tanh(input.data()[i]);
+            output = input.map(activation::apply);
             return output;
         }
 
-        /** dE/dX = dE/dY * tanh'(X) element by element, and tanh'(x) = 1 - tanh^2(x) = 1 - y^2: the forward's output saves a tanh. */
         public Matrix backward(Matrix outputGradient, double learningRate) {
-            Matrix inputGradient = new Matrix(output.rows(), output.cols());
-            for (int i = 0; i < output.size(); i++) {
-                double y = output.data()[i];
-                inputGradient.data()[i] = outputGradient.data()[i] * (1 - y * y);
-            }
-            return inputGradient;
+            return outputGradient.hadamard(output.map(activation::derivative)); // dE/dZ = dE/dY * f'(Z), element by element
         }
+    }
+
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
+    enum Activation {
+        SIGMOID("sigmoid", "y(1 - y)") {
+            double apply(double z) { return 1 / (1 + Math.exp(-z)); }
+            double derivative(double y) { return y * (1 - y); }
+        },
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
+        };
+
+        final String label, formula;
+
+        Activation(String label, String formula) {
+            this.label = label;
+            this.formula = formula;
+        }
+
+        abstract double apply(double z);
+
+        abstract double derivative(double y);
     }
 
     /** A loss turns the network's output and the target into one number E, and gives dE/dY to start backward. */
@@ -116,33 +152,249 @@ public class Mnist {
         Matrix gradient(Matrix predicted, Matrix target);
     }
 
-    /** E = (1/n) sum (y_hat - y)^2 and dE/dy_hat = 2(y_hat - y)/n, where n counts every number in the batch (samples x outputs). */
+    /** E = (1/n) sum (y_hat - t)^2 and dE/dy_hat = 2(y_hat - t)/n, where n counts every number in the batch (samples x outputs). */
     static class MeanSquaredError implements Loss {
         public double loss(Matrix predicted, Matrix target) {
-            predicted.requireSameShape(target);
-            double sum = 0;
-            for (int i = 0; i < predicted.size(); i++) {
-                double d = predicted.data()[i] - target.data()[i];
-                sum += d * d;
-            }
-            return sum / predicted.size();
+            Matrix difference = predicted.minus(target);
+            return difference.hadamard(difference).sum() / difference.size();
         }
 
         public Matrix gradient(Matrix predicted, Matrix target) {
-            predicted.requireSameShape(target);
-            Matrix g = new Matrix(predicted.rows(), predicted.cols());
-            for (int i = 0; i < g.size(); i++) g.data()[i] = 2 * (predicted.data()[i] - target.data()[i]) / g.size();
-            return g;
+            return predicted.minus(target).scale(2.0 / predicted.size());
+        }
+    }
+
+    /** A list of layers and a loss. It knows nothing about what the layers compute. */
+    static class Network {
+        final List<Layer> layers = new ArrayList<>();
+        Loss loss;
+
+        void add(Layer layer) {
+            layers.add(layer);
+        }
+
+        void use(Loss loss) {
+            this.loss = loss;
+        }
+
+        Matrix predict(Matrix x) {
+            for (Layer layer : layers) x = layer.forward(x);
+            return x;
+        }
+
+        /** Passes dE/dY from the loss back through every layer (each one takes its step); returns dE/dX of the input. */
+        Matrix backward(Matrix output, Matrix target, double learningRate) {
+            Matrix gradient = loss.gradient(output, target);
+            for (int i = layers.size() - 1; i >= 0; i--) gradient = layers.get(i).backward(gradient, learningRate);
+            return gradient;
+        }
+
+        /** The tutorial's training: one sample at a time, in order. Returns the mean error of each epoch. */
+        double[] fit(Matrix x, Matrix y, int epochs, double learningRate) {
+            return fit(x, y, epochs, learningRate, 1);
+        }
+
+        /** Gradient descent on batches of batchSize samples (the last may be smaller), in order. */
+        double[] fit(Matrix x, Matrix y, int epochs, double learningRate, int batchSize) {
+            if (x.rows() != y.rows()) {
+                throw new IllegalArgumentException(x.rows() + " inputs but " + y.rows() + " targets");
+            }
+            double[] errors = new double[epochs];
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                double sum = 0;
+                for (int start = 0; start < x.rows(); start += batchSize) {
+                    int end = Math.min(start + batchSize, x.rows());
+                    Matrix target = y.rows(start, end);
+                    Matrix output = predict(x.rows(start, end));
+                    sum += loss.loss(output, target) * (end - start); // the loss is a mean over the batch's samples
+                    backward(output, target, learningRate);
+                }
+                errors[epoch] = sum / x.rows(); // errors[0] is epoch 1
+            }
+            return errors;
+        }
+    }
+
+    /**
+     * Checks every dE/dW, dE/dB and dE/dX that backward computes against the central difference
+     * (E(p + h) - E(p - h)) / 2h, and returns the largest relative error. Leaves the network as it was.
+     */
+    static double gradientCheck(Network net, Matrix x, Matrix y) {
+        Matrix inputGradient = net.backward(net.predict(x), y, 0); // learning rate 0: gradients, no step
+        double worst = compare(inputGradient, x, net, x, y);
+        for (Layer layer : net.layers) {
+            if (layer instanceof Dense dense) {
+                worst = Math.max(worst, compare(dense.weightGradient, dense.weights, net, x, y));
+                worst = Math.max(worst, compare(dense.biasGradient, dense.bias, net, x, y));
+            }
+        }
+        return worst;
+    }
+
+    /** Nudges each number of p up and down by h, and compares the slope of E with the analytic gradient. */
+    static double compare(Matrix analytic, Matrix p, Network net, Matrix x, Matrix y) {
+        double h = 1e-5, worst = 0;
+        for (int i = 0; i < p.size(); i++) {
+            double saved = p.data()[i];
+            p.data()[i] = saved + h;
+            double up = net.loss.loss(net.predict(x), y);
+            p.data()[i] = saved - h;
+            double down = net.loss.loss(net.predict(x), y);
+            p.data()[i] = saved;
+            double numeric = (up - down) / (2 * h);
+            // |a - n| / (|a| + |n|); the floor keeps gradients that are both ~0 from dividing noise by noise
+            worst = Math.max(worst, Math.abs(analytic.data()[i] - numeric)
+                    / Math.max(Math.abs(analytic.data()[i]) + Math.abs(numeric), 1e-7));
+        }
+        return worst;
+    }
+
+    /**
+     * A rows x cols matrix stored row after row in one flat array: element (r, c) is data[r * cols + c].
+     * Row r is sample r of a batch. Every operation returns a new matrix, except step, which moves
+     * this one.
+     */
+    record Matrix(int rows, int cols, double[] data) {
+        Matrix {
+            if (data.length != rows * cols) {
+                throw new IllegalArgumentException("a " + rows + "x" + cols + " matrix holds "
+                        + rows * cols + " numbers, got " + data.length);
+            }
+        }
+
+        Matrix(int rows, int cols) {
+            this(rows, cols, new double[rows * cols]);
+        }
+
+        static Matrix of(double[]... rows) {
+            Matrix m = new Matrix(rows.length, rows[0].length);
+            for (int r = 0; r < rows.length; r++) System.arraycopy(rows[r], 0, m.data, r * m.cols, m.cols);
+            return m;
+        }
+
+        /** Numbers drawn uniformly from [-0.5, 0.5), the tutorial's np.random.rand(...) - 0.5. */
+        static Matrix random(int rows, int cols, Random rng) {
+            Matrix m = new Matrix(rows, cols);
+            for (int i = 0; i < m.size(); i++) m.data[i] = rng.nextDouble() - 0.5;
+            return m;
+        }
+
+        int size() {
+            return data.length;
+        }
+
+        double get(int r, int c) {
+            return data[r * cols + c];
+        }
+
+        String shape() {
+            return rows + "x" + cols;
+        }
+
+        /** Rows from (inclusive) to to (exclusive): a batch cut out of a data set. */
+        Matrix rows(int from, int to) {
+            return new Matrix(to - from, cols, Arrays.copyOfRange(data, from * cols, to * cols));
+        }
+
+        /**
+         * this * b, in i-k-j order: for each row i and each k, add this(i,k) times row k of b to row i
+         * of the result. A zero adds nothing and is skipped: most pixels of a digit (lesson 12) are 0.
+         */
+        Matrix multiply(Matrix b) {
+            if (cols != b.rows) {
+                throw new IllegalArgumentException("cannot multiply " + shape() + " by " + b.shape()
+                        + ": the first has " + cols + " columns, the second " + b.rows + " rows");
+            }
+            Matrix c = new Matrix(rows, b.cols);
+            for (int i = 0; i < rows; i++) {
+                for (int k = 0; k < cols; k++) {
+                    double a = data[i * cols + k];
+                    if (a == 0) continue;
+                    for (int j = 0; j < b.cols; j++) c.data[i * b.cols + j] += a * b.data[k * b.cols + j];
+                }
+            }
+            return c;
+        }
+
+        /** Row r of this becomes column r of the result. */
+        Matrix transpose() {
+            Matrix t = new Matrix(cols, rows);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) t.data[c * rows + r] = data[r * cols + c];
+            }
+            return t;
+        }
+
+        /** Adds the one-row matrix row to every row (the bias, broadcast over the batch). */
+        Matrix plusRow(Matrix row) {
+            if (row.rows != 1 || row.cols != cols) {
+                throw new IllegalArgumentException("expected a 1x" + cols + " row, got " + row.shape());
+            }
+            Matrix m = new Matrix(rows, cols);
+            for (int i = 0; i < size(); i++) m.data[i] = data[i] + row.data[i % cols];
+            return m;
+        }
+
+        /** One row: the sum of each column, that is, over the samples of a batch. */
+        Matrix columnSums() {
+            Matrix sums = new Matrix(1, cols);
+            for (int i = 0; i < size(); i++) sums.data[i % cols] += data[i];
+            return sums;
+        }
+
+        double sum() {
+            double s = 0;
+            for (double v : data) s += v;
+            return s;
+        }
+
+        /** f applied to every number. */
+        Matrix map(DoubleUnaryOperator f) {
+            Matrix m = new Matrix(rows, cols);
+            for (int i = 0; i < size(); i++) m.data[i] = f.applyAsDouble(data[i]);
+            return m;
+        }
+
+        Matrix scale(double s) {
+            return map(v -> v * s);
+        }
+
+        Matrix minus(Matrix other) {
+            requireSameShape(other);
+            Matrix m = new Matrix(rows, cols);
+            for (int i = 0; i < size(); i++) m.data[i] = data[i] - other.data[i];
+            return m;
+        }
+
+        /** Element-wise product: entry i of this times entry i of other. */
+        Matrix hadamard(Matrix other) {
+            requireSameShape(other);
+            Matrix m = new Matrix(rows, cols);
+            for (int i = 0; i < size(); i++) m.data[i] = data[i] * other.data[i];
+            return m;
+        }
+
+        /** One gradient-descent step in place: this -= learningRate * gradient. */
+        void step(Matrix gradient, double learningRate) {
+            requireSameShape(gradient);
+            for (int i = 0; i < size(); i++) data[i] -= learningRate * gradient.data[i];
+        }
+
+        void requireSameShape(Matrix other) {
+            if (rows != other.rows || cols != other.cols) {
+                throw new IllegalArgumentException("expected a " + shape() + " matrix, got " + other.shape());
+            }
         }
     }
 
     /**
      * Softmax and cross-entropy in one loss, for the bigger run. The last Dense layer's ten outputs
      * are scores s; softmax turns each row into probabilities p_j = e^(s_j) / sum_k e^(s_k), and
-     * E = -(1/m) sum ln p_(true class) over the batch's m samples. Together: dE/ds = (p - y)/m.
+     * E = -(1/m) sum ln p_(true class) over the batch's m samples. Together: dE/ds = (p - t)/m.
      */
     static class SoftmaxCrossEntropy implements Loss {
         public double loss(Matrix scores, Matrix target) {
+            scores.requireSameShape(target);
             Matrix p = softmax(scores);
             double sum = 0;
             for (int i = 0; i < p.size(); i++) if (target.data()[i] == 1) sum -= Math.log(p.data()[i]);
@@ -150,9 +402,7 @@ public class Mnist {
         }
 
         public Matrix gradient(Matrix scores, Matrix target) {
-            Matrix g = softmax(scores);
-            for (int i = 0; i < g.size(); i++) g.data()[i] = (g.data()[i] - target.data()[i]) / scores.rows();
-            return g;
+            return softmax(scores).minus(target).scale(1.0 / scores.rows());
         }
 
         static Matrix softmax(Matrix scores) {
@@ -171,231 +421,79 @@ public class Mnist {
         }
     }
 
-    /** A list of layers and a loss, as in lesson 11, with training in shuffled mini-batches. */
-    static class Network {
-        final List<Layer> layers = new ArrayList<>();
-        Loss loss;
-
-        void add(Layer layer) {
-            if (layers.isEmpty() && layer instanceof Dense first) first.inputGradient = false;
-            layers.add(layer);
-        }
-
-        void use(Loss loss) {
-            this.loss = loss;
-        }
-
-        Matrix predict(Matrix x) {
-            for (Layer layer : layers) x = layer.forward(x);
-            return x;
-        }
-
-        /** Passes dE/dY from the loss back through every layer; each one takes its step on the way. */
-        void backward(Matrix output, Matrix target, double learningRate) {
-            Matrix gradient = loss.gradient(output, target);
-            for (int i = layers.size() - 1; i >= 0; i--) gradient = layers.get(i).backward(gradient, learningRate);
-        }
-
-        /** The tutorial's training: one sample at a time, always in the same order. */
-        double[] fit(Matrix x, Matrix y, int epochs, double learningRate) {
-            return fit(x, y, epochs, learningRate, 1, null, batch -> batch);
-        }
-
-        /**
-         * Mini-batch gradient descent: each epoch visits the samples batchSize at a time, in a new
-         * order drawn from rng (in the given order if rng is null); change may alter each batch of
-         * inputs before it goes in. Returns the mean error of each epoch.
-         */
-        double[] fit(Matrix x, Matrix y, int epochs, double learningRate, int batchSize, Random rng,
-                UnaryOperator<Matrix> change) {
-            if (x.rows() != y.rows()) {
-                throw new IllegalArgumentException(x.rows() + " inputs but " + y.rows() + " targets");
-            }
-            int[] order = new int[x.rows()];
-            for (int i = 0; i < order.length; i++) order[i] = i;
-            double[] errors = new double[epochs];
-            Progress progress = new Progress(epochs, x.rows());
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                if (rng != null) shuffle(order, rng);
-                double sum = 0;
-                for (int start = 0; start < order.length; start += batchSize) {
-                    int end = Math.min(start + batchSize, order.length);
-                    Matrix target = y.rows(order, start, end);
-                    Matrix output = predict(change.apply(x.rows(order, start, end)));
-                    sum += loss.loss(output, target) * (end - start); // the loss is a mean over the batch's samples
-                    backward(output, target, learningRate);
-                    progress.update(epoch, end, sum / end);
-                }
-                errors[epoch] = sum / order.length;
-                if (!Double.isFinite(errors[epoch])) {
-                    throw new UserError("the error became " + errors[epoch] + " in epoch " + (epoch + 1)
-                            + ": the steps are too big; lower the learning rate");
-                }
-                progress.epochDone(epoch, errors[epoch]);
-            }
-            return errors;
-        }
-    }
-
-    /** Fisher-Yates: every order equally likely, drawn from rng. */
-    static void shuffle(int[] order, Random rng) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-    }
-
-    static int argmax(Matrix m, int row) {
-        int best = 0;
-        for (int c = 1; c < m.cols(); c++) if (m.get(row, c) > m.get(row, best)) best = c;
-        return best;
-    }
-
-    /** The network's answer for every row: the output with the highest value. */
-    static int[] classify(Network net, Matrix images) {
-        Matrix out = net.predict(images);
-        int[] answers = new int[out.rows()];
-        for (int r = 0; r < out.rows(); r++) answers[r] = argmax(out, r);
-        return answers;
-    }
-
-    static int correct(int[] answers, int[] labels) {
-        int right = 0;
-        for (int i = 0; i < labels.length; i++) if (answers[i] == labels[i]) right++;
-        return right;
+    /**
+     * Glorot (also called Xavier) uniform start: weights uniform in +/-sqrt(6 / (inputs + outputs)),
+     * biases 0. It keeps the spread of the sums about the same from layer to layer, so that no tanh
+     * starts out flat. (Dense's own constructor is the tutorial's start: everything in [-0.5, 0.5).)
+     */
+    static Dense glorotUniform(int inputs, int outputs, Random rng) {
+        double limit = Math.sqrt(6.0 / (inputs + outputs));
+        return new Dense(Matrix.random(inputs, outputs, rng).scale(2 * limit), new Matrix(1, outputs));
     }
 
     /**
-     * A rows x cols matrix stored row after row in one flat array. Row r is sample r of a batch.
-     * The products loop so that the innermost loop walks along rows, the order the numbers lie in
-     * memory, and allocate nothing inside the loops: that is what makes them fast in Java.
+     * Mini-batch gradient descent, as lesson 09 trains: every epoch visits the samples in a new
+     * order drawn from rng, batchSize at a time (the last batch may be smaller), and change may
+     * alter each batch of images before it goes in. Prints and returns the mean error of each epoch.
      */
-    record Matrix(int rows, int cols, double[] data) {
-        Matrix {
-            if (data.length != rows * cols) {
-                throw new IllegalArgumentException("a " + rows + "x" + cols + " matrix holds "
-                        + rows * cols + " numbers, got " + data.length);
+    static double[] train(Network net, Dataset data, int epochs, int batchSize, double learningRate, Random rng,
+            UnaryOperator<Matrix> change) {
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        double[] errors = new double[epochs];
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            shuffle(order, rng);
+            double sum = 0;
+            for (int start = 0; start < order.length; start += batchSize) {
+                int end = Math.min(start + batchSize, order.length);
+                Dataset batch = data.rows(Arrays.copyOfRange(order, start, end));
+                Matrix target = batch.oneHot();
+                Matrix output = net.predict(change.apply(batch.x()));
+                sum += net.loss.loss(output, target) * (end - start); // the loss is a mean over the batch's samples
+                net.backward(output, target, learningRate);
             }
-        }
-
-        Matrix(int rows, int cols) {
-            this(rows, cols, new double[rows * cols]);
-        }
-
-        /** Numbers drawn uniformly from [-limit, limit). */
-        static Matrix uniform(int rows, int cols, double limit, Random rng) {
-            Matrix m = new Matrix(rows, cols);
-            for (int i = 0; i < m.size(); i++) m.data[i] = (2 * rng.nextDouble() - 1) * limit;
-            return m;
-        }
-
-        int size() {
-            return data.length;
-        }
-
-        double get(int r, int c) {
-            return data[r * cols + c];
-        }
-
-        /** The rows order[from], ..., order[to - 1], copied into a batch. */
-        Matrix rows(int[] order, int from, int to) {
-            Matrix batch = new Matrix(to - from, cols);
-            for (int i = from; i < to; i++) System.arraycopy(data, order[i] * cols, batch.data, (i - from) * cols, cols);
-            return batch;
-        }
-
-        /** this * b, looping i-k-j: row k of b is added into row i of the result, scaled by this[i][k]. */
-        Matrix times(Matrix b) {
-            if (cols != b.rows) {
-                throw new IllegalArgumentException("cannot multiply " + rows + "x" + cols + " by "
-                        + b.rows + "x" + b.cols + ": expected " + cols + " rows, got " + b.rows);
+            errors[epoch] = sum / order.length;
+            if (!Double.isFinite(errors[epoch])) {
+                throw new UserError("the error became " + errors[epoch] + " in epoch " + (epoch + 1)
+                        + ": the steps are too big; lower the learning rate");
             }
-            Matrix c = new Matrix(rows, b.cols);
-            for (int i = 0; i < rows; i++) {
-                for (int k = 0; k < cols; k++) {
-                    double a = data[i * cols + k];
-                    if (a == 0) continue; // adds nothing; most pixels of a digit are blank
-                    for (int j = 0; j < b.cols; j++) c.data[i * b.cols + j] += a * b.data[k * b.cols + j];
-                }
-            }
-            return c;
+            System.out.printf("epoch %d/%d   error=%f%n", epoch + 1, epochs, errors[epoch]);
         }
+        return errors;
+    }
 
-        /** this * b^T without building b^T: entry (i, k) is the dot product of row i of this and row k of b. */
-        Matrix timesTransposed(Matrix b) {
-            if (cols != b.cols) {
-                throw new IllegalArgumentException("cannot multiply " + rows + "x" + cols + " by the transpose of "
-                        + b.rows + "x" + b.cols + ": expected " + cols + " columns, got " + b.cols);
-            }
-            Matrix c = new Matrix(rows, b.rows);
-            for (int i = 0; i < rows; i++) {
-                for (int k = 0; k < b.rows; k++) {
-                    double sum = 0;
-                    for (int j = 0; j < cols; j++) sum += data[i * cols + j] * b.data[k * cols + j];
-                    c.data[i * b.rows + k] = sum;
-                }
-            }
-            return c;
-        }
-
-        /**
-         * this -= rate * x^T * g, one sample (row of x and g) at a time, without building x^T * g:
-         * row k of this moves by rate * x[s][k] * (row s of g).
-         */
-        void subtractTransposedTimes(double rate, Matrix x, Matrix g) {
-            if (x.rows != g.rows || x.cols != rows || g.cols != cols) {
-                throw new IllegalArgumentException("a " + rows + "x" + cols + " update needs " + rows
-                        + " and " + cols + " columns, got " + x.rows + "x" + x.cols + " and " + g.rows + "x" + g.cols);
-            }
-            for (int s = 0; s < x.rows; s++) {
-                for (int k = 0; k < rows; k++) {
-                    double a = rate * x.data[s * x.cols + k];
-                    if (a == 0) continue; // a blank pixel changes none of its weights
-                    for (int j = 0; j < cols; j++) data[k * cols + j] -= a * g.data[s * cols + j];
-                }
-            }
-        }
-
-        /** this (one row) -= rate * the column sums of g. */
-        void subtractColumnSums(double rate, Matrix g) {
-            requireSameShape(new Matrix(1, g.cols));
-            for (int i = 0; i < g.size(); i++) data[i % cols] -= rate * g.data[i];
-        }
-
-        /** Adds the one-row matrix row to every row of this, in place (the bias, for every sample of the batch). */
-        Matrix addToEveryRow(Matrix row) {
-            for (int i = 0; i < size(); i++) data[i] += row.data[i % cols];
-            return this;
-        }
-
-        void requireSameShape(Matrix other) {
-            if (rows != other.rows || cols != other.cols) {
-                throw new IllegalArgumentException("expected a " + rows + "x" + cols + " matrix, got "
-                        + other.rows + "x" + other.cols);
-            }
+    /** Fisher-Yates: every order of the array is equally likely. */
+    static void shuffle(int[] a, Random rng) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
         }
     }
 
-    // ---------------------------------------------------------------- the data
+    // The IDX files: each image a row of 784 numbers in [0, 1] (pixel / 255), with its label 0-9.
 
-    /** Images as rows of 784 numbers in [0, 1] (pixel / 255), and their labels 0-9. */
-    record Dataset(Matrix images, int[] labels) {
+    record Dataset(Matrix x, int[] labels, int classes) {
         int size() {
             return labels.length;
         }
 
-        /** Label 3 becomes the row 0 0 0 1 0 0 0 0 0 0, what the ten outputs should say. */
+        /** Class 3 of 10 becomes the target row [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]. */
         Matrix oneHot() {
-            Matrix targets = new Matrix(size(), 10);
-            for (int i = 0; i < size(); i++) targets.data()[i * 10 + labels[i]] = 1;
-            return targets;
+            Matrix t = new Matrix(size(), classes);
+            for (int r = 0; r < size(); r++) t.data[r * classes + labels[r]] = 1;
+            return t;
         }
 
-        Dataset first(int n) {
-            Matrix firstImages = new Matrix(n, images.cols(), Arrays.copyOf(images.data(), n * images.cols()));
-            return new Dataset(firstImages, Arrays.copyOf(labels, n));
+        Dataset rows(int[] indices) {
+            Matrix picked = new Matrix(indices.length, x.cols);
+            int[] y = new int[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                System.arraycopy(x.data, indices[i] * x.cols, picked.data, i * x.cols, x.cols);
+                y[i] = labels[indices[i]];
+            }
+            return new Dataset(picked, y, classes);
         }
     }
 
@@ -419,13 +517,13 @@ public class Mnist {
                     + " images; this network reads 28x28");
         }
         int n = Math.min(limit, imageDims[0]), offset = 16, pixels = SIDE * SIDE; // pixels start after 4 ints
-        Dataset data = new Dataset(new Matrix(n, pixels), new int[n]);
+        Dataset data = new Dataset(new Matrix(n, pixels), new int[n], 10);
         for (int i = 0; i < labelDims[0]; i++) {
             int label = labels[8 + i] & 0xFF;
             if (label > 9) throw new UserError(labelFile + ": label " + label + " of image " + i + " is outside 0-9");
             if (i < n) data.labels()[i] = label;
         }
-        for (int i = 0; i < n * pixels; i++) data.images().data()[i] = (images[offset + i] & 0xFF) / 255.0;
+        for (int i = 0; i < n * pixels; i++) data.x().data()[i] = (images[offset + i] & 0xFF) / 255.0;
         return data;
     }
 
@@ -487,17 +585,25 @@ public class Mnist {
 
     // ---------------------------------------------------------------- the lesson
 
+    static final String USAGE = """
+            java lessons/12/Mnist.java [--seed N] [--exercise 1|2|3] [--data-dir DIR] [--train N]
+              --seed N         seed of the starting weights, the shuffles and the shifts (default 42)
+              --data-dir DIR   a folder of MNIST-style IDX files (default: datasets/mnist)
+              --train N        use at most the first N training images (default 8000)
+              --exercise N     run exercise N of the README instead of the lesson""";
+
     public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
         try {
-            Options options = Options.parse(args);
-            switch (options.exercise) {
-                case 0 -> lesson(options);
-                case 1 -> exerciseIngredients(options);
-                case 2 -> exerciseLoopOrder(options);
-                case 3 -> exerciseStart(options);
-                default -> throw new UserError("there is no exercise " + options.exercise
-                        + "; try --exercise 1, 2 or 3");
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int train = (int) flags.number("--train", 8000, 1, Integer.MAX_VALUE);
+            int exercise = (int) flags.number("--exercise", 0, 0, 3);
+            Path data = dataFolder(flags.given.get("--data-dir"));
+            switch (exercise) {
+                case 1 -> exerciseIngredients(data, train, seed);
+                case 2 -> exerciseBlankPixels(data, seed);
+                case 3 -> exerciseStart(data, train, seed);
+                default -> lesson(data, train, seed);
             }
         } catch (UserError e) {
             System.err.println("Mnist: " + e.getMessage());
@@ -505,7 +611,22 @@ public class Mnist {
         }
     }
 
-    /** Makes a Dense layer with its starting weights: Dense::tutorial or Dense::xavier. */
+    /** The folder given with --data-dir, or datasets/mnist at the course's top. */
+    static Path dataFolder(String given) {
+        if (given == null) {
+            Path dir = courseDir().resolve("datasets").resolve("mnist");
+            if (!Files.isDirectory(dir)) {
+                throw new UserError("cannot find datasets/mnist in " + courseDir() + " or above it;"
+                        + " run from inside the course, or pass --data-dir DIR");
+            }
+            return dir;
+        }
+        Path dir = Path.of(given);
+        if (!Files.isDirectory(dir)) throw new UserError("--data-dir " + dir + " is not a folder; it needs a folder holding " + FILES);
+        return dir;
+    }
+
+    /** Makes a Dense layer with its starting weights: Dense::new (the tutorial's) or Mnist::glorotUniform. */
     interface Start {
         Dense layer(int inputs, int outputs, Random rng);
     }
@@ -519,7 +640,7 @@ public class Mnist {
         Network net = new Network();
         for (int i = 0; i + 1 < sizes.length; i++) {
             net.add(start.layer(sizes[i], sizes[i + 1], rng));
-            if (i + 2 < sizes.length || loss instanceof MeanSquaredError) net.add(new Tanh());
+            if (i + 2 < sizes.length || loss instanceof MeanSquaredError) net.add(new ActivationLayer(Activation.TANH));
         }
         net.use(loss);
         return net;
@@ -528,65 +649,94 @@ public class Mnist {
     static final int TUTORIAL_IMAGES = 1000, TUTORIAL_EPOCHS = 35, EPOCHS = 25, BATCH = 16;
     static final double TUTORIAL_RATE = 0.1, RATE = 0.1;
 
-    static void lesson(Options options) {
+    static void lesson(Path dir, int trainLimit, long seed) {
         System.out.println("Lesson 12: reading handwritten digits with the layers of lesson 11");
-        Random rng = new Random(options.seed);
-        Dataset train = load(options.dataDir, "train", options.train);
-        Dataset test = load(options.dataDir, "t10k", Integer.MAX_VALUE);
-        System.out.printf("data: %s: %d training images, %d test images%n", options.dataDir, train.size(), test.size());
+        Random rng = new Random(seed);
+        Dataset train = load(dir, "train", trainLimit);
+        Dataset test = load(dir, "t10k", Integer.MAX_VALUE);
+        System.out.printf("data: %s: %d training images, %d test images%n", shown(dir), train.size(), test.size());
 
         System.out.println("\n1. The tutorial's experiment: 784->100->50->10 with tanh after each Dense layer, MSE,");
-        Dataset first = train.first(Math.min(TUTORIAL_IMAGES, train.size()));
+        Dataset first = train.rows(firstIndices(Math.min(TUTORIAL_IMAGES, train.size())));
         System.out.printf("   the first %d training images one at a time, learning rate %s, %d epochs%n",
                 first.size(), TUTORIAL_RATE, TUTORIAL_EPOCHS);
-        Network tutorial = network(Dense::tutorial, new MeanSquaredError(), rng);
-        long start = System.nanoTime();
-        tutorial.fit(first.images(), first.oneHot(), TUTORIAL_EPOCHS, TUTORIAL_RATE);
-        printTime(start);
+        Network tutorial = network(Dense::new, new MeanSquaredError(), rng);
+        fitTheTutorialsWay(tutorial, first, TUTORIAL_EPOCHS);
         printFirstPredictions(tutorial, test, 3);
-        printAccuracy("held-out", classify(tutorial, test.images()), test.labels());
+        int[] tutorialAnswers = classify(tutorial, test.x());
+        printAccuracy("held-out", tutorialAnswers, test.labels());
 
         System.out.printf("%n2. A bigger run: %d training images, each moved by up to one pixel, in shuffled%n",
                 train.size());
-        System.out.printf("   batches of %d; Xavier start; softmax cross-entropy instead of the last tanh and MSE;%n", BATCH);
-        System.out.printf("   learning rate %s, %d epochs%n", RATE, EPOCHS);
-        Network big = network(Dense::xavier, new SoftmaxCrossEntropy(), rng);
-        start = System.nanoTime();
-        big.fit(train.images(), train.oneHot(), EPOCHS, RATE, BATCH, rng, batch -> shifted(batch, rng));
-        printTime(start);
-        printAccuracy("training", classify(big, train.images()), train.labels());
-        int[] answers = classify(big, test.images());
+        System.out.printf("   batches of %d; Glorot uniform start; softmax cross-entropy instead of the last tanh%n", BATCH);
+        System.out.printf("   and MSE; learning rate %s, %d epochs%n", RATE, EPOCHS);
+        Network big = network(Mnist::glorotUniform, new SoftmaxCrossEntropy(), rng);
+        train(big, train, EPOCHS, BATCH, RATE, rng, batch -> shifted(batch, rng));
+        printAccuracy("training", classify(big, train.x()), train.labels());
+        int[] answers = classify(big, test.x());
         printAccuracy("held-out", answers, test.labels());
+        int gained = correct(answers, test.labels()) - correct(tutorialAnswers, test.labels());
+        System.out.printf("   %d %s held-out images right than the tutorial's experiment%n", Math.abs(gained),
+                gained >= 0 ? "more" : "fewer");
         int[][] confusion = confusion(answers, test.labels());
         printMostConfused(confusion);
 
-        Path digits = outDir().resolve("12-digits.png"), matrix = outDir().resolve("12-confusion.png");
-        DigitGrid grid = digitGrid(test, answers);
-        ConfusionChart heat = new ConfusionChart(confusion, correct(answers, test.labels()), test.size());
-        save(grid, digits);
-        save(heat, matrix);
-        System.out.println("\nplots: " + digits + "\n       " + matrix);
-        if (options.readmeFigures) {
-            save(grid, lessonDir().resolve("digits.png"));
-            save(heat, lessonDir().resolve("confusion.png"));
-            System.out.println("README figures: " + lessonDir().resolve("digits.png") + ", confusion.png");
-        }
+        Path digits = savePng(digitGrid(test, answers).draw(), "12-digits.png");
+        Path matrix = savePng(new ConfusionChart(confusion, correct(answers, test.labels()), test.size()).draw(),
+                "12-confusion.png");
+        System.out.println("\nplot: " + digits + "\nplot: " + matrix);
     }
 
-    /** Wall-clock time: on its own line, because it changes from run to run and machine to machine. */
-    static void printTime(long start) {
-        System.out.printf("time: %.1f s of training (wall clock; varies from run to run)%n", (System.nanoTime() - start) / 1e9);
+    /** A folder inside the course as a relative path (datasets/mnist), anything else as given. */
+    static Path shown(Path dir) {
+        Path full = dir.toAbsolutePath().normalize();
+        return full.startsWith(courseDir()) ? Path.of("").toAbsolutePath().relativize(full) : dir;
+    }
+
+    static int[] firstIndices(int n) {
+        int[] indices = new int[n];
+        for (int i = 0; i < n; i++) indices[i] = i;
+        return indices;
+    }
+
+    /** Lesson 11's fit, one epoch at a time, so that each epoch's line appears as soon as it is done. */
+    static void fitTheTutorialsWay(Network net, Dataset data, int epochs) {
+        Matrix targets = data.oneHot();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            double error = net.fit(data.x(), targets, 1, TUTORIAL_RATE)[0];
+            System.out.printf("epoch %d/%d   error=%f%n", epoch, epochs, error);
+        }
     }
 
     /** What the tutorial shows: the ten outputs for the first test images, next to the true labels. */
     static void printFirstPredictions(Network net, Dataset test, int count) {
-        Matrix out = net.predict(test.first(count).images());
+        Matrix out = net.predict(test.rows(firstIndices(count)).x());
         System.out.println("   the ten outputs for the first " + count + " test images (the answer is the largest):");
         for (int r = 0; r < count; r++) {
             StringBuilder row = new StringBuilder("   [");
             for (int c = 0; c < 10; c++) row.append(String.format("%7.3f", out.get(r, c)));
             System.out.println(row + " ]  answer " + argmax(out, r) + ", true " + test.labels()[r]);
         }
+    }
+
+    static int argmax(Matrix m, int row) {
+        int best = 0;
+        for (int c = 1; c < m.cols(); c++) if (m.get(row, c) > m.get(row, best)) best = c;
+        return best;
+    }
+
+    /** The network's answer for every row: the output with the highest value. */
+    static int[] classify(Network net, Matrix images) {
+        Matrix out = net.predict(images);
+        int[] answers = new int[out.rows()];
+        for (int r = 0; r < out.rows(); r++) answers[r] = argmax(out, r);
+        return answers;
+    }
+
+    static int correct(int[] answers, int[] labels) {
+        int right = 0;
+        for (int i = 0; i < labels.length; i++) if (answers[i] == labels[i]) right++;
+        return right;
     }
 
     static void printAccuracy(String name, int[] answers, int[] labels) {
@@ -609,13 +759,13 @@ public class Mnist {
         for (int[] m : mistakes.subList(0, Math.min(3, mistakes.size()))) {
             line.append(String.format("  %d read as %d (%d times)", m[0], m[1], counts[m[0]][m[1]]));
         }
-        System.out.println(line);
+        System.out.println(mistakes.isEmpty() ? "   no mistakes" : line);
     }
 
     /**
      * A copy of a batch with each image moved by -1, 0 or +1 pixels across and down, drawn from
      * rng (blank where it moved away from). The network sees every digit in a slightly new place each
-     * epoch, so it cannot just remember the 8,000 images: it has to learn what a 3 looks like.
+     * epoch, so it cannot just remember the training images: it has to learn what a 3 looks like.
      */
     static Matrix shifted(Matrix batch, Random rng) {
         Matrix moved = new Matrix(batch.rows(), batch.cols());
@@ -631,8 +781,7 @@ public class Mnist {
 
     /** The first 30 test images, then the first 10 the network got wrong. */
     static DigitGrid digitGrid(Dataset test, int[] answers) {
-        int[] firstImages = new int[Math.min(30, test.size())];
-        for (int i = 0; i < firstImages.length; i++) firstImages[i] = i;
+        int[] firstImages = firstIndices(Math.min(30, test.size()));
         int[] mistakes = new int[10];
         int found = 0;
         for (int i = 0; i < test.size() && found < mistakes.length; i++) if (answers[i] != test.labels()[i]) mistakes[found++] = i;
@@ -644,241 +793,117 @@ public class Mnist {
 
     // ---------------------------------------------------------------- exercises
 
-    /** Exercise 1: the bigger run with one ingredient taken away at a time. */
-    static void exerciseIngredients(Options options) {
-        System.out.println("Exercise 1: the bigger run without the shifts, and with the tutorial's tanh + MSE output");
-        Dataset train = load(options.dataDir, "train", options.train);
-        Dataset test = load(options.dataDir, "t10k", Integer.MAX_VALUE);
-
-        System.out.println("\n   a. the images as they are, no shifts");
-        Random rng = new Random(options.seed);
-        Network net = network(Dense::xavier, new SoftmaxCrossEntropy(), rng);
-        net.fit(train.images(), train.oneHot(), EPOCHS, RATE, BATCH, rng, batch -> batch);
-        printAccuracy("training", classify(net, train.images()), train.labels());
-        printAccuracy("held-out", classify(net, test.images()), test.labels());
-
-        System.out.println("\n   b. tanh on the ten outputs and MSE, as in the tutorial (learning rate 1.5, see README)");
-        Random rngB = new Random(options.seed);
-        Network mse = network(Dense::xavier, new MeanSquaredError(), rngB);
-        mse.fit(train.images(), train.oneHot(), EPOCHS, 1.5, BATCH, rngB, batch -> shifted(batch, rngB));
-        printAccuracy("training", classify(mse, train.images()), train.labels());
-        printAccuracy("held-out", classify(mse, test.images()), test.labels());
-        System.out.println("\n   Compare with the lesson's run. Without the shifts the network learns the training");
-        System.out.println("   images by heart and does worse on new ones. With MSE a confidently wrong tanh");
-        System.out.println("   output has a slope 1 - y^2 near 0, so the mistakes that matter most teach it least.");
+    /** Exercise 1: the bigger run, then the same without the shifts, then with the tutorial's tanh + MSE output. */
+    static void exerciseIngredients(Path dir, int trainLimit, long seed) {
+        System.out.println("Exercise 1: the bigger run, without the shifts, and with the tutorial's tanh + MSE output");
+        Dataset train = load(dir, "train", trainLimit);
+        Dataset test = load(dir, "t10k", Integer.MAX_VALUE);
+        String[] names = {"a. the lesson's bigger run", "b. the images as they are, no shifts",
+            "c. tanh on the ten outputs and MSE, as in the tutorial (learning rate 1.5, see README)"};
+        double[][] accuracy = new double[3][];
+        for (int run = 0; run < 3; run++) {
+            System.out.println("\n   " + names[run]);
+            Random rng = new Random(seed);
+            Network net = network(Mnist::glorotUniform, run == 2 ? new MeanSquaredError() : new SoftmaxCrossEntropy(), rng);
+            train(net, train, EPOCHS, BATCH, run == 2 ? 1.5 : RATE, rng, run == 1 ? batch -> batch : batch -> shifted(batch, rng));
+            int[] trainAnswers = classify(net, train.x()), testAnswers = classify(net, test.x());
+            printAccuracy("training", trainAnswers, train.labels());
+            printAccuracy("held-out", testAnswers, test.labels());
+            accuracy[run] = new double[] {100.0 * correct(trainAnswers, train.labels()) / train.size(),
+                100.0 * correct(testAnswers, test.labels()) / test.size()};
+        }
+        System.out.println("\n   run                  training minus held-out   held-out against a.");
+        String[] shortNames = {"a. the bigger run", "b. no shifts", "c. tanh + MSE output"};
+        for (int run = 0; run < 3; run++) {
+            String against = String.format("%15s points", String.format("%+.2f", accuracy[run][1] - accuracy[0][1]));
+            System.out.printf("   %-20s %13.2f points%s%n", shortNames[run], accuracy[run][0] - accuracy[run][1],
+                    run == 0 ? "" : " " + against);
+        }
+        boolean wider = accuracy[1][0] - accuracy[1][1] > accuracy[0][0] - accuracy[0][1];
+        System.out.println("   Without the shifts the gap between training and held-out accuracy is " + (wider
+                ? "wider:\n   the network learned more of the training images themselves, less of what a digit looks like."
+                : "not wider."));
+        System.out.printf("   With tanh + MSE on the output it reads %s held-out digits than with softmax cross-entropy.%n",
+                accuracy[2][1] < accuracy[0][1] ? "fewer" : "no fewer");
     }
 
-    /** Exercise 2: the first layer's product three ways. Same numbers, different speed. */
-    static void exerciseLoopOrder(Options options) {
-        System.out.println("Exercise 2: the first layer's X*W, 64 images of 784 pixels times 784x100 weights");
-        Random rng = new Random(options.seed);
-        Matrix w = Matrix.uniform(784, 100, 1, rng);
-        Matrix noise = Matrix.uniform(64, 784, 1, rng); // no zeros: nothing to skip
-        Matrix digits = load(options.dataDir, "t10k", 64).images();
+    /**
+     * Exercise 2: Matrix.multiply skips a zero entry of its left matrix, and most of a digit's
+     * pixels are 0, each of which would add 0 * w to every sum of the first layer. This is the same
+     * product without the skip.
+     */
+    static Matrix multiplyEveryEntry(Matrix a, Matrix b) {
+        Matrix c = new Matrix(a.rows(), b.cols());
+        for (int i = 0; i < a.rows(); i++) {
+            for (int k = 0; k < a.cols(); k++) {
+                double aik = a.data()[i * a.cols() + k];
+                for (int j = 0; j < b.cols(); j++) c.data()[i * b.cols() + j] += aik * b.data()[k * b.cols() + j];
+            }
+        }
+        return c;
+    }
+
+    static void exerciseBlankPixels(Path dir, long seed) {
+        System.out.println("Exercise 2: the first layer's X*W for 64 test digits, 784 pixels each, times 784x100 weights");
+        Matrix w = glorotUniform(SIDE * SIDE, 100, new Random(seed)).weights;
+        Matrix digits = load(dir, "t10k", 64).x();
         int blank = 0;
         for (double v : digits.data()) if (v == 0) blank++;
-        System.out.printf("   %-48s %s%n", "i-j-k, the textbook order, random pixels", time(() -> timesIjk(noise, w)));
-        System.out.printf("   %-48s %s%n", "i-k-j, along the rows, random pixels", time(() -> noise.times(w)));
-        System.out.printf("   %-48s %s%n", "i-k-j on real digits, blank pixels skipped", time(() -> digits.times(w)));
-        System.out.printf("   (%.0f%% of the digits' pixels are blank; each order gives the same numbers as i-j-k:"
-                + " %s)%n", 100.0 * blank / digits.size(),
-                Arrays.equals(noise.times(w).data(), timesIjk(noise, w).data())
-                        && Arrays.equals(digits.times(w).data(), timesIjk(digits, w).data()) ? "yes" : "no");
-        System.out.println("   i-j-k walks down a column of W, jumping 100 numbers at each step; i-k-j walks along");
-        System.out.println("   rows, the order they lie in memory, and its inner loop has no step that waits for the");
-        System.out.println("   one before, so the JIT can do several at once (SIMD). A blank pixel adds 0 * w: skip it.");
+        double every = fastest(() -> multiplyEveryEntry(digits, w)), skipping = fastest(() -> digits.multiply(w));
+        System.out.printf("   %.0f%% of these pixels are blank%n", 100.0 * blank / digits.size());
+        System.out.printf("   multiplyEveryEntry, every pixel          %6.2f ms%n", every);
+        System.out.printf("   Matrix.multiply, blank pixels skipped    %6.2f ms   (%.1f times as fast)%n", skipping, every / skipping);
+        System.out.println("   the same numbers, to the last bit: "
+                + (Arrays.equals(digits.multiply(w).data(), multiplyEveryEntry(digits, w).data()) ? "yes" : "no"));
+        System.out.println("   (wall-clock times, the fastest of 30 runs; they vary from run to run. Why the loops");
+        System.out.println("   run in i-k-j order, and how fast a product can get, is lesson 09's subject.)");
     }
 
-    /** The fastest of 30 runs, as wall-clock time: the first runs happen before the JIT has compiled the loops. */
-    static String time(Supplier<Matrix> product) {
+    /** The fastest of 30 runs, in milliseconds: the first runs happen before the JIT has compiled the loops. */
+    static double fastest(Supplier<Matrix> product) {
         long best = Long.MAX_VALUE;
         for (int round = 0; round < 30; round++) {
             long start = System.nanoTime();
             product.get();
             best = Math.min(best, System.nanoTime() - start);
         }
-        return String.format("%.2f ms", best / 1e6);
+        return best / 1e6;
     }
 
-    /** The textbook order: c[i][j] = sum_k a[i][k] b[k][j], one dot product per entry. */
-    static Matrix timesIjk(Matrix a, Matrix b) {
-        Matrix c = new Matrix(a.rows(), b.cols());
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < b.cols(); j++) {
-                double sum = 0;
-                for (int k = 0; k < a.cols(); k++) sum += a.get(i, k) * b.get(k, j);
-                c.data()[i * b.cols() + j] = sum;
-            }
-        }
-        return c;
-    }
-
-    /** Exercise 3: the tutorial's experiment again, started with Xavier's weights instead of the tutorial's. */
-    static void exerciseStart(Options options) {
-        System.out.println("Exercise 3: the tutorial's experiment with its own start, weights in [-0.5, 0.5), and Xavier's");
-        Dataset first = load(options.dataDir, "train", Math.min(options.train, TUTORIAL_IMAGES));
-        Dataset test = load(options.dataDir, "t10k", Integer.MAX_VALUE);
-        for (boolean xavier : new boolean[] {false, true}) {
-            Random rng = new Random(options.seed);
-            Network net = network(xavier ? Dense::xavier : Dense::tutorial, new MeanSquaredError(), rng);
-            Matrix hidden = net.layers.get(1).forward(net.layers.get(0).forward(test.images()));
-            int saturated = 0;
-            for (double y : hidden.data()) if (Math.abs(y) > 0.99) saturated++;
+    /** Exercise 3: the tutorial's experiment again, started with Glorot uniform weights instead of the tutorial's. */
+    static void exerciseStart(Path dir, int trainLimit, long seed) {
+        System.out.println("Exercise 3: the tutorial's experiment with its own start, weights in [-0.5, 0.5), and Glorot uniform");
+        Dataset first = load(dir, "train", Math.min(trainLimit, TUTORIAL_IMAGES));
+        Dataset test = load(dir, "t10k", Integer.MAX_VALUE);
+        double[] saturated = new double[2];
+        int[] right = new int[2];
+        for (int run = 0; run < 2; run++) {
+            Random rng = new Random(seed);
+            Network net = network(run == 0 ? Dense::new : Mnist::glorotUniform, new MeanSquaredError(), rng);
+            Matrix hidden = net.layers.get(1).forward(net.layers.get(0).forward(test.x()));
+            int flat = 0;
+            for (double y : hidden.data()) if (Math.abs(y) > 0.99) flat++;
+            saturated[run] = 100.0 * flat / hidden.size();
             System.out.printf("%n   %s start: %.1f%% of the first layer's tanh outputs beyond +/-0.99 before training%n",
-                    xavier ? "Xavier's" : "the tutorial's", 100.0 * saturated / hidden.size());
-            net.fit(first.images(), first.oneHot(), TUTORIAL_EPOCHS, TUTORIAL_RATE);
-            printAccuracy("held-out", classify(net, test.images()), test.labels());
+                    run == 0 ? "the tutorial's uniform" : "Glorot uniform", saturated[run]);
+            net.fit(first.x(), first.oneHot(), TUTORIAL_EPOCHS, TUTORIAL_RATE);
+            int[] answers = classify(net, test.x());
+            right[run] = correct(answers, test.labels());
+            printAccuracy("held-out", answers, test.labels());
         }
-        System.out.println("\n   Where tanh is flat its slope 1 - y^2 is almost 0, so the gradient that flows back");
+        System.out.printf("%n   The start with %s saturated outputs read %s held-out digits right.%n",
+                saturated[1] < saturated[0] ? "fewer" : "more", right[1] > right[0] ? "more" : "no more");
+        System.out.println("   Where tanh is flat its slope 1 - y^2 is almost 0, so the gradient that flows back");
         System.out.println("   through those units, and the steps of the weights before them, almost vanish.");
-        System.out.println("   Xavier's smaller weights keep the sums in tanh's steep middle.");
     }
 
-    // ---------------------------------------------------------------- flags and errors
-
-    static final String USAGE = "usage: java lessons/12/Mnist.java [--seed N] [--exercise 1|2|3] [--data-dir DIR]"
-            + " [--train N] [--readme-figures]";
-
-    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
-    static class UserError extends RuntimeException {
-        UserError(String message) {
-            super(message);
-        }
-    }
-
-    /** --data-dir: a folder of the four IDX files; --train: how many training images to use at most. */
-    record Options(long seed, int exercise, Path dataDir, int train, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0, train = 8000;
-            Path dataDir = null;
-            boolean readmeFigures = false;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--train" -> train = (int) number(args, ++i, "--train");
-                    case "--readme-figures" -> readmeFigures = true;
-                    case "--data-dir" -> {
-                        if (++i >= args.length) throw new UserError("--data-dir needs a folder; " + USAGE);
-                        dataDir = Path.of(args[i]);
-                    }
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
-            }
-            if (train < 1) throw new UserError("--train needs at least 1 image, not " + train);
-            if (dataDir == null) {
-                dataDir = courseRoot().resolve("datasets").resolve("mnist");
-                if (!Files.isDirectory(dataDir)) {
-                    throw new UserError("cannot find datasets/mnist above " + Path.of("").toAbsolutePath()
-                            + "; run from inside the course, or pass --data-dir DIR");
-                }
-            } else if (!Files.isDirectory(dataDir)) {
-                throw new UserError("--data-dir " + dataDir + " is not a folder; it needs a folder holding " + FILES);
-            }
-            return new Options(seed, exercise, dataDir, train, readmeFigures);
-        }
-
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
-            try {
-                return Long.parseLong(args[i]);
-            } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- progress and output files
-
-    /** Training progress: on a terminal one line redrawn with '\r'; in a pipe or a log one line per epoch. */
-    static class Progress {
-        final boolean terminal = System.console() != null;
-        final int epochs, samples;
-        final long start = System.nanoTime();
-        long lastDrawn;
-
-        Progress(int epochs, int samples) {
-            this.epochs = epochs;
-            this.samples = samples;
-        }
-
-        void update(int epoch, int done, double error) {
-            long now = System.nanoTime();
-            if (!terminal || now - lastDrawn < 100_000_000L) return; // redraw at most ten times a second
-            lastDrawn = now;
-            System.out.print("\r" + bar(epoch, done, error));
-            System.out.flush();
-        }
-
-        /** The tutorial's line "epoch 1/35   error=0.093187"; on a terminal, the finished bar stays. */
-        void epochDone(int epoch, double error) {
-            if (terminal) System.out.println("\r" + bar(epoch, samples, error));
-            else System.out.printf("epoch %d/%d   error=%f%n", epoch + 1, epochs, error);
-        }
-
-        String bar(int epoch, int done, double error) {
-            int width = 20, filled = (int) ((long) width * done / samples);
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            double fraction = (epoch + (double) done / samples) / epochs;
-            return String.format("epoch %d/%d [%s%s] %d/%d error=%f elapsed %.1f s ETA %.1f s ",
-                    epoch + 1, epochs, "=".repeat(filled), " ".repeat(width - filled), done, samples, error,
-                    elapsed, elapsed / fraction - elapsed);
-        }
-    }
-
-    /** The course's top folder: the first folder, walking up, that holds datasets/. */
-    static Path courseRoot() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
-        return here;
-    }
-
-    /** out/ in the course's top folder. */
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the pictures its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("12");
-    }
-
-    /** Anything that draws itself into an image. */
-    interface Picture {
-        BufferedImage draw();
-    }
-
-    /** Writes the picture, or says in one line why it could not. */
-    static void save(Picture picture, Path png) {
-        try {
-            writePng(picture.draw(), png);
-        } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
-        }
-    }
-
-    /** Writes into a temporary file first and then renames it, so a failure never leaves half a PNG behind. */
-    static void writePng(BufferedImage image, Path png) throws IOException {
-        Path dir = png.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".chart", ".png");
-        try {
-            ImageIO.write(image, "png", tmp.toFile());
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
+    // ---------------------------------------------------------------- pictures
 
     /** A white canvas with smooth lines and text, and its title centred at the top. */
     static Graphics2D canvas(BufferedImage image, String title) {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, image.getWidth(), image.getHeight());
         g.setColor(Color.BLACK);
@@ -892,7 +917,7 @@ public class Mnist {
     }
 
     /** Test digits in rows of ten, each with the network's answer below it; wrong answers framed in red. */
-    static class DigitGrid implements Picture {
+    static class DigitGrid {
         static final int WIDTH = 800, CELL_WIDTH = 80, CELL_HEIGHT = 84, SCALE = 2;
         static final Color WRONG = new Color(214, 39, 40);
 
@@ -902,10 +927,6 @@ public class Mnist {
         final Dataset test;
         final int[] answers;
         final List<Section> sections = new ArrayList<>();
-
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
 
         DigitGrid(String title, Dataset test, int[] answers) {
             this.title = title;
@@ -924,7 +945,7 @@ public class Mnist {
             return h;
         }
 
-        public BufferedImage draw() {
+        BufferedImage draw() {
             BufferedImage image = new BufferedImage(WIDTH, height(), BufferedImage.TYPE_INT_RGB);
             Graphics2D g = canvas(image, title);
             int y = 40;
@@ -950,7 +971,7 @@ public class Mnist {
             int side = SIDE * SCALE, left = cellX + (CELL_WIDTH - side) / 2;
             for (int r = 0; r < SIDE; r++) {
                 for (int c = 0; c < SIDE; c++) {
-                    int grey = 255 - (int) Math.round(255 * test.images().get(index, r * SIDE + c));
+                    int grey = 255 - (int) Math.round(255 * test.x().get(index, r * SIDE + c));
                     g.setColor(new Color(grey, grey, grey));
                     g.fillRect(left + c * SCALE, cellY + r * SCALE, SCALE, SCALE);
                 }
@@ -967,7 +988,7 @@ public class Mnist {
     }
 
     /** The confusion matrix as a heat map: rows the true label, columns the answer, colour the count. */
-    static class ConfusionChart implements Picture {
+    static class ConfusionChart {
         static final int WIDTH = 800, HEIGHT = 500, CELL = 38, LEFT = 160, TOP = 50;
         static final Color[] BLUES = {
             new Color(247, 251, 255), new Color(198, 219, 239), new Color(107, 174, 214),
@@ -976,10 +997,6 @@ public class Mnist {
         final int[][] counts;
         final int right, total;
         final int max;
-
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
 
         ConfusionChart(int[][] counts, int right, int total) {
             this.counts = counts;
@@ -1006,7 +1023,7 @@ public class Mnist {
                     (int) Math.round(a.getBlue() + f * (b.getBlue() - a.getBlue())));
         }
 
-        public BufferedImage draw() {
+        BufferedImage draw() {
             BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = canvas(image, String.format("Confusion matrix: %d of %d held-out images right (%.2f%%)",
                     right, total, 100.0 * right / total));
@@ -1073,5 +1090,95 @@ public class Mnist {
             g.drawLine(x, y, x + 5, y);
             g.drawString(label, x + 9, y + 5);
         }
+    }
+
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
+
+    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
+    static class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
+        }
+    }
+
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
+            }
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
+        }
+
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
+            try {
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
+            } catch (NumberFormatException e) {
+                // said below, with the range
+            }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
+        }
+    }
+
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
+
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
+        return here;
+    }
+
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
+        try {
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (IOException e) {
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
+        }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 }

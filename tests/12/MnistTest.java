@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
@@ -26,7 +27,7 @@ class MnistTest {
 
     @BeforeAll
     static void loadTheCoursesMnist() {
-        Path dir = Mnist.courseRoot().resolve("datasets").resolve("mnist");
+        Path dir = Mnist.courseDir().resolve("datasets").resolve("mnist");
         train = Mnist.load(dir, "train", 8000);
         test = Mnist.load(dir, "t10k", Integer.MAX_VALUE);
     }
@@ -66,7 +67,7 @@ class MnistTest {
             Mnist.Dataset data = Mnist.load(sub, "train", 10);
             assertArrayEquals(new int[] {7, 0, 9}, data.labels());
             for (int i = 0; i < pixels.length; i++) {
-                assertEquals((pixels[i] & 0xFF) / 255.0, data.images().data()[i], 0.0, "pixel " + i);
+                assertEquals((pixels[i] & 0xFF) / 255.0, data.x().data()[i], 0.0, "pixel " + i);
             }
             assertEquals(2, Mnist.load(sub, "train", 2).size()); // limit keeps the first images
         }
@@ -76,7 +77,7 @@ class MnistTest {
     void courseDataHasTheDocumentedSizes() {
         assertEquals(8000, train.size());
         assertEquals(2000, test.size());
-        assertEquals(784, train.images().cols());
+        assertEquals(784, train.x().cols());
         int[] counts = new int[10];
         for (int label : test.labels()) counts[label]++;
         assertArrayEquals(new int[] {196, 210, 188, 213, 209, 185, 200, 197, 203, 199}, counts); // datasets/README.md
@@ -151,7 +152,7 @@ class MnistTest {
     @Test
     void badFlagsAreOneLineUserErrors() {
         for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"},
-                {"--train", "0"}, {"--data-dir"}}) {
+                {"--exercise", "4294967297"}, {"--train", "0"}, {"--train", "4294967297"}, {"--data-dir"}}) {
             LessonRun run = LessonRun.of("Mnist", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
@@ -165,100 +166,48 @@ class MnistTest {
         return m;
     }
 
-    /** |a - n| / (|a| + |n|), with a floor so that two gradients that are both ~0 count as equal. */
-    static double relativeError(double analytic, double numeric) {
-        return Math.abs(analytic - numeric) / Math.max(Math.abs(analytic) + Math.abs(numeric), 1e-7);
-    }
-
-    static double numericSlope(Mnist.Network net, Mnist.Matrix x, Mnist.Matrix y, double[] values, int i) {
-        double h = 1e-5, saved = values[i];
-        values[i] = saved + h;
-        double up = net.loss.loss(net.predict(x), y);
-        values[i] = saved - h;
-        double down = net.loss.loss(net.predict(x), y);
-        values[i] = saved;
-        return (up - down) / (2 * h);
-    }
-
-    /**
-     * The fused update W -= rate * X^T * dE/dY never builds dE/dW, so the test reads it off the step:
-     * with rate 1, dE/dW = W before - W after. Compared with central differences of the loss.
-     */
+    /** Lesson 11's gradient check, carried unchanged, on stacks ending in either loss. */
     @Test
-    void stepsFollowTheGradientForRandomStacks() {
+    void backwardMatchesFiniteDifferencesWithEitherLoss() {
         Random rng = new Random(11);
         for (int trial = 0; trial < 30; trial++) {
             int batch = 1 + rng.nextInt(5), inputs = 1 + rng.nextInt(6), depth = 1 + rng.nextInt(3);
+            boolean mse = trial % 2 == 0;
             Mnist.Network net = new Mnist.Network();
             int width = inputs;
             for (int d = 0; d < depth; d++) {
                 int next = 1 + rng.nextInt(6);
-                net.add(new Mnist.Dense(Mnist.Matrix.uniform(width, next, 1, rng), Mnist.Matrix.uniform(1, next, 1, rng)));
-                if (d < depth - 1 || trial % 2 == 0) net.add(new Mnist.Tanh());
+                net.add(Mnist.glorotUniform(width, next, rng));
+                if (d < depth - 1 || mse) net.add(new Mnist.ActivationLayer(Mnist.Activation.TANH));
                 width = next;
             }
-            net.use(trial % 2 == 0 ? new Mnist.MeanSquaredError() : new Mnist.SoftmaxCrossEntropy());
-            Mnist.Matrix x = gaussian(batch, inputs, rng), y = new Mnist.Matrix(batch, width);
+            net.use(mse ? new Mnist.MeanSquaredError() : new Mnist.SoftmaxCrossEntropy());
+            Mnist.Matrix y = new Mnist.Matrix(batch, width);
             for (int r = 0; r < batch; r++) y.data()[r * width + rng.nextInt(width)] = 1; // one-hot targets
-
-            double worst = 0;
-            for (Mnist.Layer layer : net.layers) {
-                if (!(layer instanceof Mnist.Dense dense)) continue;
-                for (double[] values : new double[][] {dense.weights.data(), dense.bias.data()}) {
-                    double[] numeric = new double[values.length];
-                    for (int i = 0; i < values.length; i++) numeric[i] = numericSlope(net, x, y, values, i);
-                    double[][] before = snapshot(net);
-                    net.backward(net.predict(x), y, 1.0);
-                    double[] after = values.clone();
-                    restore(net, before);
-                    for (int i = 0; i < values.length; i++) worst = Math.max(worst, relativeError(values[i] - after[i], numeric[i]));
-                }
-            }
-            assertTrue(worst < 1e-6, "trial " + trial + ": max relative error " + worst);
-        }
-    }
-
-    static double[][] snapshot(Mnist.Network net) {
-        return net.layers.stream().filter(l -> l instanceof Mnist.Dense).flatMap(l -> {
-            Mnist.Dense d = (Mnist.Dense) l;
-            return java.util.stream.Stream.of(d.weights.data().clone(), d.bias.data().clone());
-        }).toArray(double[][]::new);
-    }
-
-    static void restore(Mnist.Network net, double[][] saved) {
-        int i = 0;
-        for (Mnist.Layer l : net.layers) {
-            if (l instanceof Mnist.Dense d) {
-                System.arraycopy(saved[i++], 0, d.weights.data(), 0, d.weights.size());
-                System.arraycopy(saved[i++], 0, d.bias.data(), 0, d.bias.size());
-            }
+            double error = Mnist.gradientCheck(net, gaussian(batch, inputs, rng), y);
+            assertTrue(error < 1e-6, "trial " + trial + ": max relative error " + error);
         }
     }
 
     @Test
-    void denseInputGradientUsesTheWeightsBeforeTheStep() {
-        Random rng = new Random(3);
-        Mnist.Dense dense = new Mnist.Dense(Mnist.Matrix.uniform(4, 3, 1, rng), Mnist.Matrix.uniform(1, 3, 1, rng));
-        Mnist.Matrix x = gaussian(2, 4, rng), dY = gaussian(2, 3, rng);
-        Mnist.Matrix expected = dY.timesTransposed(new Mnist.Matrix(4, 3, dense.weights.data().clone()));
-        dense.forward(x);
-        assertArrayEquals(expected.data(), dense.backward(dY, 0.5).data(), 1e-12);
-        new Mnist.Network().add(dense);
-        assertFalse(dense.inputGradient, "the first layer of a network skips dE/dX");
+    void glorotUniformStaysWithinItsLimitWithZeroBiases() {
+        Mnist.Dense dense = Mnist.glorotUniform(784, 100, new Random(1));
+        double limit = Math.sqrt(6.0 / (784 + 100)), largest = 0;
+        for (double w : dense.weights.data()) largest = Math.max(largest, Math.abs(w));
+        assertTrue(largest <= limit && largest > 0.99 * limit, largest + " against " + limit);
+        assertArrayEquals(new double[100], dense.bias.data(), 0.0);
+        Mnist.Dense tutorial = new Mnist.Dense(784, 100, new Random(1)); // the tutorial's start: [-0.5, 0.5)
+        double spread = 0;
+        for (double w : tutorial.weights.data()) spread = Math.max(spread, Math.abs(w));
+        assertTrue(spread <= 0.5 && spread > 0.49, "tutorial's start reaches " + spread);
     }
 
     @Test
-    void fastProductsAgreeWithTheTextbookOrder() {
+    void skippingBlankPixelsGivesTheSameNumbers() {
         Random rng = new Random(4);
-        Mnist.Matrix a = gaussian(5, 7, rng), b = gaussian(7, 3, rng);
-        a.data()[3] = 0; // the zero-skipping path
-        assertArrayEquals(Mnist.timesIjk(a, b).data(), a.times(b).data(), 1e-12);
-        Mnist.Matrix bt = gaussian(3, 7, rng);
-        Mnist.Matrix btT = new Mnist.Matrix(7, 3);
-        for (int r = 0; r < 3; r++) for (int c = 0; c < 7; c++) btT.data()[c * 3 + r] = bt.get(r, c);
-        assertArrayEquals(Mnist.timesIjk(a, btT).data(), a.timesTransposed(bt).data(), 1e-12);
-        var e = assertThrows(IllegalArgumentException.class, () -> a.times(a));
-        assertTrue(e.getMessage().contains("5x7") && e.getMessage().contains("expected 7"), e.getMessage());
+        Mnist.Matrix w = gaussian(784, 10, rng);
+        Mnist.Matrix digits = train.rows(Mnist.firstIndices(8)).x();
+        assertArrayEquals(Mnist.multiplyEveryEntry(digits, w).data(), digits.multiply(w).data(), 0.0);
     }
 
     @Test
@@ -267,6 +216,8 @@ class MnistTest {
         Mnist.Matrix target = new Mnist.Matrix(1, 3, new double[] {0, 0, 1});
         double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
         assertEquals(-Math.log(Math.exp(3) / z), new Mnist.SoftmaxCrossEntropy().loss(scores, target), 1e-12);
+        assertArrayEquals(new double[] {Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z - 1},
+                new Mnist.SoftmaxCrossEntropy().gradient(scores, target).data(), 1e-12); // p - t, for a batch of one
         Mnist.Matrix huge = new Mnist.Matrix(1, 2, new double[] {1000, 0}); // e^1000 would overflow
         assertEquals(1.0, Mnist.SoftmaxCrossEntropy.softmax(huge).data()[0], 1e-12);
     }
@@ -289,27 +240,42 @@ class MnistTest {
         assertEquals(1.0, batch.data()[14 * 28 + 14]); // the original is untouched
     }
 
+    /** Runs train with System.out captured; returns what it printed. */
+    static String quietly(Runnable training) {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            training.run();
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
     /** The whole pipeline in seconds: a few hundred images, a few epochs, better than 80% held out. */
     @Test
     void shortRunBeatsEightyPercentHeldOut() {
         Random rng = new Random(42);
-        Mnist.Dataset few = train.first(500);
-        Mnist.Network net = Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), rng);
-        double[] errors = net.fit(few.images(), few.oneHot(), 5, Mnist.RATE, Mnist.BATCH, rng, batch -> Mnist.shifted(batch, rng));
-        assertTrue(errors[4] < errors[0], Arrays.toString(errors));
-        double accuracy = (double) Mnist.correct(Mnist.classify(net, test.images()), test.labels()) / test.size();
+        Mnist.Dataset few = train.rows(Mnist.firstIndices(500));
+        Mnist.Network net = Mnist.network(Mnist::glorotUniform, new Mnist.SoftmaxCrossEntropy(), rng);
+        assertEquals(5, net.layers.size()); // Dense, tanh, Dense, tanh, Dense: the loss takes the raw scores
+        double[][] errors = new double[1][];
+        quietly(() -> errors[0] = Mnist.train(net, few, 5, Mnist.BATCH, Mnist.RATE, rng, batch -> Mnist.shifted(batch, rng)));
+        assertTrue(errors[0][4] < errors[0][0], Arrays.toString(errors[0]));
+        double accuracy = (double) Mnist.correct(Mnist.classify(net, test.x()), test.labels()) / test.size();
         assertTrue(accuracy > 0.80, "held-out accuracy " + accuracy);
     }
 
     @Test
     void theTutorialsPerSampleTrainingLearnsToo() {
         Random rng = new Random(42);
-        Mnist.Dataset few = train.first(500);
-        Mnist.Network net = Mnist.network(Mnist.Dense::tutorial, new Mnist.MeanSquaredError(), rng);
+        Mnist.Dataset few = train.rows(Mnist.firstIndices(500));
+        Mnist.Network net = Mnist.network(Mnist.Dense::new, new Mnist.MeanSquaredError(), rng);
         assertEquals(6, net.layers.size()); // Dense, tanh, Dense, tanh, Dense, tanh
-        double[] errors = net.fit(few.images(), few.oneHot(), 10, Mnist.TUTORIAL_RATE);
+        double[] errors = net.fit(few.x(), few.oneHot(), 10, Mnist.TUTORIAL_RATE);
         assertTrue(errors[9] < errors[0] / 2, Arrays.toString(errors));
-        double accuracy = (double) Mnist.correct(Mnist.classify(net, test.images()), test.labels()) / test.size();
+        double accuracy = (double) Mnist.correct(Mnist.classify(net, test.x()), test.labels()) / test.size();
         assertTrue(accuracy > 0.6, "held-out accuracy " + accuracy); // its saturated start learns slowly: see exercise 3
     }
 
@@ -317,40 +283,52 @@ class MnistTest {
     void sameSeedSameTraining() {
         double[][] runs = new double[2][];
         for (int i = 0; i < 2; i++) {
+            int run = i;
             Random rng = new Random(9);
-            Mnist.Dataset few = train.first(200);
-            Mnist.Network net = Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), rng);
-            runs[i] = net.fit(few.images(), few.oneHot(), 2, Mnist.RATE, Mnist.BATCH, rng, batch -> Mnist.shifted(batch, rng));
+            Mnist.Dataset few = train.rows(Mnist.firstIndices(200));
+            Mnist.Network net = Mnist.network(Mnist::glorotUniform, new Mnist.SoftmaxCrossEntropy(), rng);
+            quietly(() -> runs[run] = Mnist.train(net, few, 2, Mnist.BATCH, Mnist.RATE, rng, batch -> Mnist.shifted(batch, rng)));
         }
         assertArrayEquals(runs[0], runs[1], 0.0);
     }
 
     @Test
-    void progressInALogIsOneTutorialLinePerEpoch() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            Mnist.Dataset few = train.first(50);
-            Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), new Random(1))
-                    .fit(few.images(), few.oneHot(), 3, Mnist.RATE, 10, new Random(2), batch -> batch);
-        } finally {
-            System.setOut(original);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertFalse(out.contains("\r"), "no carriage returns outside a terminal");
+    void trainPrintsOneTutorialLinePerEpoch() {
+        double[][] errors = new double[1][];
+        String out = quietly(() -> {
+            Mnist.Dataset few = train.rows(Mnist.firstIndices(50));
+            errors[0] = Mnist.train(Mnist.network(Mnist::glorotUniform, new Mnist.SoftmaxCrossEntropy(), new Random(1)),
+                    few, 3, 10, Mnist.RATE, new Random(2), batch -> batch);
+        });
         String[] lines = out.strip().split("\n");
         assertEquals(3, lines.length, out);
-        assertTrue(lines[2].matches("epoch 3/3   error=\\d+\\.\\d{6}"), lines[2]);
+        assertEquals(String.format("epoch 3/3   error=%f", errors[0][2]), lines[2]); // epochs counted from 1
     }
 
     @Test
     void divergingTrainingIsAUserError() {
-        Mnist.Dataset few = train.first(32);
-        Mnist.Network net = Mnist.network(Mnist.Dense::xavier, new Mnist.SoftmaxCrossEntropy(), new Random(1));
+        Mnist.Dataset few = train.rows(Mnist.firstIndices(32));
+        Mnist.Network net = Mnist.network(Mnist::glorotUniform, new Mnist.SoftmaxCrossEntropy(), new Random(1));
         var e = assertThrows(Mnist.UserError.class,
-                () -> net.fit(few.images(), few.oneHot(), 5, 1e300, 8, new Random(2), batch -> batch));
+                () -> quietly(() -> Mnist.train(net, few, 5, 8, 1e300, new Random(2), batch -> batch)));
         assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+    }
+
+    /** The whole lesson on 200 training images: its conclusions follow its numbers, its pictures are written. */
+    @Test
+    void shortLessonRunWritesBothPictures(@TempDir Path dir) throws IOException {
+        LessonRun run = LessonRun.in(dir, "Mnist", "--train", "200");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains(": 200 training images, 2000 test images"), run.out());
+        List<String> accuracies = run.out().lines().filter(l -> l.contains("held-out accuracy: ")).toList();
+        int tutorial = Integer.parseInt(accuracies.get(0).replaceAll(".*: (\\d+)/.*", "$1"));
+        int big = Integer.parseInt(accuracies.get(1).replaceAll(".*: (\\d+)/.*", "$1"));
+        String said = Math.abs(big - tutorial) + (big >= tutorial ? " more" : " fewer") + " held-out images right";
+        assertTrue(run.out().contains(said), "expected '" + said + "' in\n" + run.out());
+        List<String> plots = run.out().lines().filter(l -> l.startsWith("plot: ")).map(l -> l.substring(6)).toList();
+        assertEquals(List.of(dir.resolve("12-digits.png").toString(), dir.resolve("12-confusion.png").toString()), plots);
+        LessonRun.assertPng(dir.resolve("12-confusion.png"), 800, 500);
+        assertEquals(800, ImageIO.read(dir.resolve("12-digits.png").toFile()).getWidth());
     }
 
     // ------------------------------------------------------------ pictures
@@ -359,8 +337,9 @@ class MnistTest {
     void digitGridMarksMistakesInRed(@TempDir Path dir) throws IOException {
         int[] answers = test.labels().clone();
         answers[1] = (answers[1] + 1) % 10; // one mistake, in the first row
-        Path png = dir.resolve("digits.png");
-        Mnist.save(Mnist.digitGrid(test, answers), png);
+        Mnist.out = dir;
+        Path png = Mnist.savePng(Mnist.digitGrid(test, answers).draw(), "12-digits.png");
+        assertEquals(dir.resolve("12-digits.png"), png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(800, image.getWidth());
         int red = 0;
@@ -383,9 +362,7 @@ class MnistTest {
         assertEquals(2, counts[2][2]);
         assertEquals(1, counts[2][0]);
         assertEquals(4, Mnist.correct(answers, labels));
-        Path png = dir.resolve("confusion.png");
-        Mnist.save(new Mnist.ConfusionChart(counts, 4, 6), png);
-        assertEquals(500, ImageIO.read(png.toFile()).getHeight());
-        assertTrue(LessonRun.colours(png) > 50, "the heat map looks blank");
+        Mnist.out = dir;
+        LessonRun.assertPng(Mnist.savePng(new Mnist.ConfusionChart(counts, 4, 6).draw(), "12-confusion.png"), 800, 500);
     }
 }
