@@ -4,16 +4,23 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
@@ -25,7 +32,15 @@ import javax.imageio.ImageIO;
  * the targets into [0, 1], and mapping the outputs back, lets it follow y as far as the
  * training data reach, but no further.
  *
- * Run: java lessons/05/Approximation.java [--seed N] [--exercise 1|2|3] [--readme-figures]
+ * Follows: the UPM hands-on, section 4a "Neural networks as universal function approximators"; see
+ * README.md for the authors.
+ * New here: MinMax (fitted on the training targets: scale, unscale). In the lesson part: the 40x40
+ * test grid and its error, LinearNeuron for exercise 1, heat maps.
+ * Carried: Neuron, Activation and NeuralNetwork from lesson 03; error, errorGradient,
+ * checkSameLength, train and totalError from lesson 04, unchanged.
+ * Changed: nothing.
+ *
+ * Run: java lessons/05/Approximation.java [--seed N] [--exercise 1|2|3]
  */
 public class Approximation {
 
@@ -89,19 +104,28 @@ public class Approximation {
 
     /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
     enum Activation {
-        SIGMOID("sigmoid") {
+        SIGMOID("sigmoid", "y(1 - y)") {
             double apply(double z) { return 1 / (1 + Math.exp(-z)); }
             double derivative(double y) { return y * (1 - y); }
         },
-        LINEAR("linear") {
-            double apply(double z) { return z; }
-            double derivative(double y) { return 1; }
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
         };
 
-        final String label;
+        final String label, formula;
 
-        Activation(String label) {
+        Activation(String label, String formula) {
             this.label = label;
+            this.formula = formula;
         }
 
         abstract double apply(double z);
@@ -162,6 +186,14 @@ public class Approximation {
         }
     }
 
+    /** E = 1/2 sum (t - o)^2; the 1/2 cancels when differentiating. */
+    static double error(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double sum = 0;
+        for (int i = 0; i < target.length; i++) sum += (target[i] - output[i]) * (target[i] - output[i]);
+        return sum / 2;
+    }
+
     /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
@@ -177,33 +209,158 @@ public class Approximation {
     }
 
     /**
-     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
-     * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
+     * Trains with one update per example, in order, for the given number of epochs. history[e] is
+     * the total error after e epochs (history[0]: before training); the total error is printed
+     * after epoch 1 and every printEvery epochs (printEvery 0: never).
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
-        double[] history = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        double[] history = new double[epochs + 1];
+        history[0] = totalError(net, inputs, targets);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
-            if (printEvery > 0 && epoch % printEvery == 0) {
+            if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
         }
         return history;
     }
 
-    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
+    /** The total error, sum over the examples of sum (t - o)^2: twice the examples' E, added up. */
     static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
         double sum = 0;
-        for (int i = 0; i < inputs.length; i++) {
-            double[] output = net.forward(inputs[i]);
-            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
-        }
+        for (int i = 0; i < inputs.length; i++) sum += 2 * error(targets[i], net.forward(inputs[i]));
         return sum;
     }
 
-    // ---------------------------------------------------------------- the function, its data and the grid
+    /** Min-max scaling fitted on the training targets: t' = (t - min) / (max - min), and back. */
+    record MinMax(double min, double max) {
+        static MinMax fit(double[][] targets) {
+            double min = Double.MAX_VALUE, max = -Double.MAX_VALUE;
+            for (double[] t : targets) {
+                min = Math.min(min, t[0]);
+                max = Math.max(max, t[0]);
+            }
+            if (max == min) throw new UserError("the target has the same value, " + min + ", in every training row: nothing to learn");
+            return new MinMax(min, max);
+        }
+
+        double[][] scale(double[][] targets) {
+            double[][] scaled = new double[targets.length][];
+            for (int i = 0; i < targets.length; i++) scaled[i] = new double[] {(targets[i][0] - min) / (max - min)};
+            return scaled;
+        }
+
+        double unscale(double v) {
+            return min + v * (max - min);
+        }
+    }
+
+    // ---------------------------------------------------------------- the lesson
+
+    static final String USAGE = """
+            java lessons/05/Approximation.java [--seed N] [--exercise 1|2|3]
+              --seed N       seed of the 35 points and the starting weights (default 42)
+              --exercise N   run exercise N of the README instead of the lesson""";
+
+    static final int POINTS = 35, EPOCHS = 4500, PRINT_EVERY = 500;
+    static final int[] SIZES = {2, 4, 4, 1};
+    static final double LEARNING_RATE = 0.1;
+
+    public static void main(String[] args) {
+        try {
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            switch ((int) flags.number("--exercise", 0, 0, 3)) {
+                case 1 -> exerciseLinearOutput(new Random(seed));
+                case 2 -> exerciseTenDraws(new Random(seed));
+                case 3 -> exerciseMorePoints(new Random(seed));
+                default -> lesson(seed);
+            }
+        } catch (UserError e) {
+            System.err.println("Approximation: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static void lesson(long seed) {
+        System.out.println("Lesson 05: a 2-4-4-1 sigmoid network learns y = x1^2 + x2^2 from 35 points");
+        Random rng = new Random(seed);
+        double[][] points = randomPoints(POINTS, rng);
+        long weightSeed = rng.nextLong(); // both runs start from these weights: only the targets differ
+        double[][] targets = targets(points);
+        MinMax range = MinMax.fit(targets);
+
+        System.out.println("\n1. The data: " + POINTS + " random points in [-1, 1]^2, target y = x1^2 + x2^2");
+        System.out.printf("   training targets run from %.4f to %.4f; %d of %d are above 1%n",
+                range.min(), range.max(), countAbove(targets, 1), POINTS);
+        System.out.printf("   on the %dx%d test grid the target runs from %.4f to %.4f and is above 1 at %.1f%% of the points%n",
+                GRID, GRID, min(TRUTH), max(TRUTH), 100.0 * fractionAbove(TRUTH, 1));
+
+        System.out.println("\n2. Raw targets: " + EPOCHS + " epochs, learning rate " + LEARNING_RATE + ", one sample at a time");
+        Run raw = trainRaw(points, weightSeed, PRINT_EVERY);
+        System.out.printf("   largest prediction on the grid: %.4f, yet the target reaches %.4f%n", max(raw.grid()), max(TRUTH));
+        System.out.println("   The output neuron is a sigmoid, 1 / (1 + e^-z) < 1 for every z: it cannot say 2.");
+        System.out.printf("   grid MSE: %.5f%n", raw.gridError());
+
+        System.out.printf("%n3. Normalised targets: t' = (t - %.4f) / (%.4f - %.4f), min and max of the training targets%n",
+                range.min(), range.max(), range.min());
+        Run normalised = trainNormalised(points, weightSeed, PRINT_EVERY);
+        System.out.printf("   after %d epochs: total error %.4f in t' units, %.4f in y's units (times %.4f^2)%n", EPOCHS,
+                normalised.trainingError() / Math.pow(range.max() - range.min(), 2), normalised.trainingError(),
+                range.max() - range.min());
+        System.out.printf("   outputs o mapped back with t = %.4f + o * %.4f; largest on the grid: %.4f%n",
+                range.min(), range.max() - range.min(), max(normalised.grid()));
+        System.out.printf("   grid MSE: %.5f (in the original units, like the raw run's)%n", normalised.gridError());
+
+        System.out.printf("%n4. Where the error is: the grid split at %.4f, the largest training target%n", range.max());
+        System.out.println("                                            share   raw MSE   normalised MSE");
+        double[] inside = {meanSquaredError(raw.grid(), -Double.MAX_VALUE, range.max()),
+            meanSquaredError(normalised.grid(), -Double.MAX_VALUE, range.max())};
+        double[] beyond = {meanSquaredError(raw.grid(), range.max(), Double.MAX_VALUE),
+            meanSquaredError(normalised.grid(), range.max(), Double.MAX_VALUE)};
+        System.out.printf("   %-40s %3.0f%%   %7.5f   %7.5f%n", String.format("target up to %.4f (the data's range)", range.max()),
+                100 * (1 - fractionAbove(TRUTH, range.max())), inside[0], inside[1]);
+        System.out.printf("   %-40s %3.0f%%   %7.5f   %7.5f%n", String.format("target above %.4f (no data there)", range.max()),
+                100 * fractionAbove(TRUTH, range.max()), beyond[0], beyond[1]);
+        System.out.printf("   %-40s %3.0f%%   %7.5f   %7.5f%n", "the whole grid", 100.0, raw.gridError(), normalised.gridError());
+        System.out.println("   " + verdict(raw.gridError(), normalised.gridError()));
+        if (beyond[0] > inside[0] && beyond[1] > inside[1]) {
+            System.out.printf("   Beyond the largest training target both networks miss more, %.1f and %.1f times as much as within it:%n",
+                    beyond[0] / inside[0], beyond[1] / inside[1]);
+        } else {
+            System.out.println("   Beyond the largest training target there is still no data to learn from:");
+        }
+        System.out.printf("   mapped back, a sigmoid output stops at %.4f, the training maximum, as the raw one stops at 1.%n", range.max());
+        System.out.println("   Exercise 1 removes that ceiling; exercise 3 adds points nearer the corners.");
+
+        System.out.println("\nplot: " + savePng(heatMaps(raw, normalised, points).draw(), "05-approximation.png"));
+    }
+
+    /** Normalising's effect on the grid error, in words that follow the numbers. */
+    static String verdict(double raw, double normalised) {
+        if (normalised < raw) return String.format("Normalising cut the grid error %.1f-fold.", raw / normalised);
+        return String.format("Here normalising did not help: its grid error is %.1f times the raw one's (see exercise 2).",
+                normalised / raw);
+    }
+
+    /** Trains the 2-4-4-1 network on the raw targets y; its grid, and its total error after the last epoch. */
+    static Run trainRaw(double[][] points, long weightSeed, int printEvery) {
+        NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(weightSeed));
+        double[] history = train(net, points, targets(points), EPOCHS, LEARNING_RATE, printEvery);
+        return Run.of(x -> net.forward(x)[0], history[EPOCHS]);
+    }
+
+    /** Trains the same network on min-max-scaled targets; its grid and total error are mapped back to y's units. */
+    static Run trainNormalised(double[][] points, long weightSeed, int printEvery) {
+        double[][] targets = targets(points);
+        MinMax range = MinMax.fit(targets);
+        NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(weightSeed));
+        double[] history = train(net, points, range.scale(targets), EPOCHS, LEARNING_RATE, printEvery);
+        double scale = (range.max() - range.min()) * (range.max() - range.min()); // errors in t' are errors in t over max - min
+        return Run.of(x -> range.unscale(net.forward(x)[0]), history[EPOCHS] * scale);
+    }
 
     /** The function to approximate: y = x1^2 + x2^2, 0 at the centre, 2 in the corners. */
     static double quadratic(double[] x) {
@@ -222,28 +379,6 @@ public class Approximation {
         double[][] targets = new double[points.length][];
         for (int i = 0; i < points.length; i++) targets[i] = new double[] {quadratic(points[i])};
         return targets;
-    }
-
-    /** Min-max scaling fitted on the training targets: t' = (t - min) / (max - min), and back. */
-    record MinMax(double min, double max) {
-        static MinMax fit(double[][] targets) {
-            double min = Double.MAX_VALUE, max = -Double.MAX_VALUE;
-            for (double[] t : targets) {
-                min = Math.min(min, t[0]);
-                max = Math.max(max, t[0]);
-            }
-            return new MinMax(min, max);
-        }
-
-        double[][] scale(double[][] targets) {
-            double[][] scaled = new double[targets.length][];
-            for (int i = 0; i < targets.length; i++) scaled[i] = new double[] {(targets[i][0] - min) / (max - min)};
-            return scaled;
-        }
-
-        double unscale(double v) {
-            return min + v * (max - min);
-        }
     }
 
     /** n evenly spaced values from -1 to 1, both ends included (NumPy's linspace). */
@@ -272,7 +407,7 @@ public class Approximation {
 
     static final double[][] TRUTH = onGrid(Approximation::quadratic);
 
-    /** A trained network's values on the test grid, their mean squared error there, and its final training error. */
+    /** A trained network's values on the test grid, their mean squared error there, and its final total error. */
     record Run(double[][] grid, double gridError, double trainingError) {
         static Run of(Model model, double trainingError) {
             double[][] grid = onGrid(model);
@@ -292,112 +427,6 @@ public class Approximation {
             }
         }
         return sum / count;
-    }
-
-    // ---------------------------------------------------------------- the lesson
-
-    static final int POINTS = 35, EPOCHS = 4500, PRINT_EVERY = 500;
-    static final int[] SIZES = {2, 4, 4, 1};
-    static final double LEARNING_RATE = 0.1;
-
-    public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
-        try {
-            Options options = Options.parse(args);
-            switch (options.exercise) {
-                case 0 -> lesson(options);
-                case 1 -> exerciseLinearOutput(new Random(options.seed));
-                case 2 -> exerciseTenDraws(new Random(options.seed));
-                case 3 -> exerciseMorePoints(new Random(options.seed));
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
-            }
-        } catch (UserError e) {
-            System.err.println("Approximation: " + e.getMessage());
-            System.exit(2);
-        }
-    }
-
-    static void lesson(Options options) {
-        System.out.println("Lesson 05: a 2-4-4-1 sigmoid network learns y = x1^2 + x2^2 from 35 points");
-        Random rng = new Random(options.seed);
-        double[][] points = randomPoints(POINTS, rng);
-        long weightSeed = rng.nextLong(); // both runs start from these weights: only the targets differ
-        double[][] targets = targets(points);
-        MinMax range = MinMax.fit(targets);
-
-        System.out.println("\n1. The data: " + POINTS + " random points in [-1, 1]^2, target y = x1^2 + x2^2");
-        System.out.printf("   training targets run from %.4f to %.4f; %d of %d are above 1%n",
-                range.min, range.max, countAbove(targets, 1), POINTS);
-        System.out.printf("   on the %dx%d test grid the target runs from %.4f to %.4f and is above 1 at %.1f%% of the points%n",
-                GRID, GRID, min(TRUTH), max(TRUTH), 100.0 * fractionAbove(TRUTH, 1));
-
-        System.out.println("\n2. Raw targets: " + EPOCHS + " epochs, learning rate " + LEARNING_RATE + ", one sample at a time");
-        Run raw = trainRaw(points, weightSeed, PRINT_EVERY);
-        System.out.printf("   after %d epochs: total error %.4f%n", EPOCHS, raw.trainingError);
-        System.out.printf("   largest prediction on the grid: %.4f, yet the target reaches %.4f%n", max(raw.grid), max(TRUTH));
-        System.out.println("   The output neuron is a sigmoid, 1 / (1 + e^-z) < 1 for every z: it cannot say 2.");
-        System.out.printf("   grid MSE: %.5f%n", raw.gridError);
-
-        System.out.printf("%n3. Normalised targets: t' = (t - %.4f) / (%.4f - %.4f), min and max of the training targets%n",
-                range.min, range.max, range.min);
-        Run normalised = trainNormalised(points, weightSeed, PRINT_EVERY);
-        System.out.printf("   after %d epochs: total error %.4f, or %.4f in y's units (times %.4f^2)%n", EPOCHS,
-                normalised.trainingError / Math.pow(range.max - range.min, 2), normalised.trainingError, range.max - range.min);
-        System.out.printf("   outputs o mapped back with t = %.4f + o * %.4f; largest on the grid: %.4f%n",
-                range.min, range.max - range.min, max(normalised.grid));
-        System.out.printf("   grid MSE: %.5f (in the original units, like the raw run's)%n", normalised.gridError);
-
-        System.out.printf("%n4. Where the error is: the grid split at %.4f, the largest training target%n", range.max);
-        System.out.println("                                            share   raw MSE   normalised MSE");
-        System.out.printf("   %-40s %3.0f%%   %7.5f   %7.5f%n", String.format("target up to %.4f (the data's range)", range.max),
-                100 * (1 - fractionAbove(TRUTH, range.max)), meanSquaredError(raw.grid, -Double.MAX_VALUE, range.max),
-                meanSquaredError(normalised.grid, -Double.MAX_VALUE, range.max));
-        System.out.printf("   %-40s %3.0f%%   %7.5f   %7.5f%n", String.format("target above %.4f (no data there)", range.max),
-                100 * fractionAbove(TRUTH, range.max), meanSquaredError(raw.grid, range.max, Double.MAX_VALUE),
-                meanSquaredError(normalised.grid, range.max, Double.MAX_VALUE));
-        System.out.printf("   %-40s %3.0f%%   %7.5f   %7.5f%n", "the whole grid", 100.0, raw.gridError, normalised.gridError);
-        System.out.printf("   Normalising cut the grid error %.1f-fold. Beyond the largest training target neither network%n",
-                raw.gridError / normalised.gridError);
-        System.out.println("   follows: mapped back, a sigmoid output stops at the training maximum, as the raw one stops at 1.");
-        System.out.println("   Exercise 1 removes that ceiling; exercise 3 gives the network points nearer the corners.");
-
-        HeatMaps chart = chart(raw, normalised, points);
-        Path png = outDir().resolve("05-approximation.png");
-        save(chart, png);
-        System.out.println("\nplot: " + png);
-        if (options.readmeFigures) {
-            Path figure = lessonDir().resolve("approximation.png");
-            save(chart, figure);
-            System.out.println("README figure: " + figure);
-        }
-    }
-
-    /** Trains the 2-4-4-1 network on the raw targets y and returns its grid. */
-    static Run trainRaw(double[][] points, long weightSeed, int printEvery) {
-        NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(weightSeed));
-        double[] history = train(net, points, targets(points), EPOCHS, LEARNING_RATE, printEvery);
-        return Run.of(x -> net.forward(x)[0], history[EPOCHS - 1]);
-    }
-
-    /** Trains the same network on min-max-scaled targets; its grid and training error are mapped back to y's units. */
-    static Run trainNormalised(double[][] points, long weightSeed, int printEvery) {
-        double[][] targets = targets(points);
-        MinMax range = MinMax.fit(targets);
-        NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(weightSeed));
-        double[] history = train(net, points, range.scale(targets), EPOCHS, LEARNING_RATE, printEvery);
-        double scale = (range.max - range.min) * (range.max - range.min); // errors in t' are errors in t divided by max - min
-        return Run.of(x -> range.unscale(net.forward(x)[0]), history[EPOCHS - 1] * scale);
-    }
-
-    static final String X1 = "x\u2081", X2 = "x\u2082", SQUARED = "\u00b2"; // subscripts and a square, in the PNG only
-
-    static HeatMaps chart(Run raw, Run normalised, double[][] points) {
-        String title = "A 2-4-4-1 sigmoid network approximating y = " + X1 + SQUARED + " + " + X2 + SQUARED;
-        HeatMaps chart = new HeatMaps(title, "y", points, targets(points));
-        chart.add("true function", TRUTH);
-        chart.add(String.format("raw targets: grid MSE %.4f", raw.gridError), raw.grid);
-        chart.add(String.format("normalised targets: grid MSE %.4f", normalised.gridError), normalised.grid);
-        return chart;
     }
 
     static int countAbove(double[][] targets, double limit) {
@@ -431,14 +460,45 @@ public class Approximation {
         System.out.println("Exercise 1: the lesson's network and data, raw targets, but a linear output neuron");
         double[][] points = randomPoints(POINTS, rng);
         NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(rng.nextLong()));
-        Neuron out = net.layers[2][0];
-        net.layers[2][0] = new Neuron(out.weights, out.bias, Activation.LINEAR); // same weights, no squashing
+        net.layers[2][0] = new LinearNeuron(net.layers[2][0]); // same weights, no squashing
         double[] history = train(net, points, targets(points), EPOCHS, LEARNING_RATE, 1500);
-        Run linear = Run.of(x -> net.forward(x)[0], history[EPOCHS - 1]);
-        System.out.printf("   output: %s; largest prediction on the grid %.4f; grid MSE %.5f%n",
-                net.layers[2][0].activation.label, max(linear.grid), linear.gridError);
-        System.out.println("   o = w.h + b has no ceiling: the network can say 2, and the corners come out closer.");
+        Run linear = Run.of(x -> net.forward(x)[0], history[EPOCHS]);
+        double largestTarget = MinMax.fit(targets(points)).max();
+        System.out.printf("   output: linear, y = z; largest training target %.4f, largest prediction on the grid %.4f; grid MSE %.5f%n",
+                largestTarget, max(linear.grid()), linear.gridError());
+        System.out.println(max(linear.grid()) > largestTarget
+                ? "   o = w.h + b has no ceiling: the network says more than any target it saw, towards the corners' 2."
+                : "   o = w.h + b has no ceiling, yet this network stayed below its largest target.");
         System.out.println("   Regression networks usually end in a linear neuron for exactly this reason.");
+    }
+
+    /**
+     * An output neuron without an activation, y = z, so f'(z) = 1. Lesson 03's Activation has no
+     * such entry, so this neuron overrides the two methods that use its activation.
+     */
+    static class LinearNeuron extends Neuron {
+        LinearNeuron(Neuron n) {
+            super(n.weights, n.bias, n.activation); // the activation is never used
+        }
+
+        @Override
+        double forward(double[] x) {
+            super.forward(x); // checks the size and remembers x
+            output = bias;
+            for (int i = 0; i < weights.length; i++) output += weights[i] * x[i];
+            return output;
+        }
+
+        @Override
+        double[] backward(double outputGradient) {
+            double[] inputGradients = new double[weights.length];
+            for (int i = 0; i < weights.length; i++) {
+                weightGradients[i] = outputGradient * inputs[i]; // dE/dz = dE/dy, as f'(z) = 1
+                inputGradients[i] = outputGradient * weights[i];
+            }
+            biasGradient = outputGradient;
+            return inputGradients;
+        }
     }
 
     /** Exercise 2: is the default draw typical? Ten draws of points and weights, both ways. */
@@ -451,9 +511,9 @@ public class Approximation {
             double[][] points = randomPoints(POINTS, rng);
             long weightSeed = rng.nextLong();
             Run raw = trainRaw(points, weightSeed, 0), normalised = trainNormalised(points, weightSeed, 0);
-            ratios[draw] = raw.gridError / normalised.gridError;
-            System.out.printf("   %4d  %14.4f   %7.5f  %7.5f  %10.2f   %7.4f  %7.4f%n", draw + 1, MinMax.fit(targets(points)).max,
-                    raw.gridError, normalised.gridError, ratios[draw], raw.trainingError, normalised.trainingError);
+            ratios[draw] = raw.gridError() / normalised.gridError();
+            System.out.printf("   %4d  %14.4f   %7.5f  %7.5f  %10.2f   %7.4f  %7.4f%n", draw + 1, MinMax.fit(targets(points)).max(),
+                    raw.gridError(), normalised.gridError(), ratios[draw], raw.trainingError(), normalised.trainingError());
         }
         System.out.printf("   normalised wins %d of 10 draws; median ratio %.2f%n", wins(ratios), median(ratios));
         System.out.println("   Draw 1 is the lesson's. Where normalising loses or barely wins, look at its total error:");
@@ -480,14 +540,27 @@ public class Approximation {
         long weightSeed = rng.nextLong();
         double[][] all = concat(first, randomPoints(4 * POINTS - POINTS, rng));
         System.out.println("   points  largest target   raw grid MSE   normalised grid MSE   raw / normalised");
+        double[] rawErrors = new double[3], ratios = new double[3];
+        int k = 0;
         for (int n : new int[] {POINTS, 2 * POINTS, 4 * POINTS}) {
             double[][] points = Arrays.copyOf(all, n);
             Run raw = trainRaw(points, weightSeed, 0), normalised = trainNormalised(points, weightSeed, 0);
-            System.out.printf("   %6d  %14.4f   %12.5f   %19.5f   %16.2f%n", n, MinMax.fit(targets(points)).max,
-                    raw.gridError, normalised.gridError, raw.gridError / normalised.gridError);
+            rawErrors[k] = raw.gridError();
+            ratios[k++] = raw.gridError() / normalised.gridError();
+            System.out.printf("   %6d  %14.4f   %12.5f   %19.5f   %16.2f%n", n, MinMax.fit(targets(points)).max(),
+                    raw.gridError(), normalised.gridError(), raw.gridError() / normalised.gridError());
         }
-        System.out.println("   The raw network is stuck below 1 however much data it sees; the normalised one");
-        System.out.println("   reaches as far as the data do, so its lead grows as the points reach into the corners.");
+        System.out.printf("   The raw network's grid MSE never falls below %.5f, the cost of stopping at 1 where y > 1;%n",
+                cornerFloor());
+        System.out.printf("   the normalised one reaches as far as the data do. Raw / normalised goes from %.2f to %.2f.%n",
+                ratios[0], ratios[2]);
+    }
+
+    /** The least grid MSE any output below 1 can have: (y - 1)^2 at every grid point with y > 1, averaged. */
+    static double cornerFloor() {
+        double sum = 0;
+        for (double[] row : TRUTH) for (double y : row) if (y > 1) sum += (y - 1) * (y - 1);
+        return sum / (GRID * GRID);
     }
 
     static double[][] concat(double[][] a, double[][] b) {
@@ -496,70 +569,17 @@ public class Approximation {
         return both;
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ---------------------------------------------------------------- pictures
 
-    static final String USAGE = "usage: java lessons/05/Approximation.java [--seed N] [--exercise 1|2|3] [--readme-figures]";
+    static final String X1 = "x\u2081", X2 = "x\u2082", SQUARED = "\u00b2"; // subscripts and a square, in the PNG only
 
-    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
-    static class UserError extends RuntimeException {
-        UserError(String message) {
-            super(message);
-        }
-    }
-
-    record Options(long seed, int exercise, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0;
-            boolean readmeFigures = false;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
-            }
-            return new Options(seed, exercise, readmeFigures);
-        }
-
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
-            try {
-                return Long.parseLong(args[i]);
-            } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- output files
-
-    /** The course's top folder: the nearest folder, from here upwards, that holds datasets/. */
-    static Path courseRoot() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
-        return here;
-    }
-
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the picture its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("05");
-    }
-
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(HeatMaps chart, Path png) {
-        try {
-            chart.save(png);
-        } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
-        }
+    static HeatMaps heatMaps(Run raw, Run normalised, double[][] points) {
+        String title = "A 2-4-4-1 sigmoid network approximating y = " + X1 + SQUARED + " + " + X2 + SQUARED;
+        HeatMaps maps = new HeatMaps(title, "y", points, targets(points));
+        maps.add("true function", TRUTH);
+        maps.add(String.format("raw targets: grid MSE %.4f", raw.gridError()), raw.grid());
+        maps.add(String.format("normalised targets: grid MSE %.4f", normalised.gridError()), normalised.grid());
+        return maps;
     }
 
     /**
@@ -568,10 +588,7 @@ public class Approximation {
      */
     static class HeatMaps {
         static final int WIDTH = 1200, HEIGHT = 460, LEFT = 60, TOP = 70, SIZE = 320, GAP = 50, BAR = 18;
-
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        static final double[] AXIS_TICKS = {-1, -0.5, 0, 0.5, 1};
 
         record Panel(String title, double[][] values) {}
 
@@ -591,15 +608,21 @@ public class Approximation {
             panels.add(new Panel(title, values));
         }
 
+        /** Where value v lands between two pixels, when lo maps to from and hi to to. */
+        static double pixel(double v, double lo, double hi, int from, int to) {
+            return from + (v - lo) / (hi - lo) * (to - from);
+        }
+
         BufferedImage draw() {
             double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
             for (Panel p : panels) {
                 lo = Math.min(lo, min(p.values));
                 hi = Math.max(hi, max(p.values));
             }
-            double step = new Axis(lo, hi, 0, SIZE).step(); // widen the scale to round ticks at both ends
-            lo = Math.floor(lo / step) * step;
-            hi = Math.ceil(hi / step) * step;
+            List<Double> ticks = Chart.ticks(new double[] {lo, hi}, false);
+            double step = ticks.size() > 1 ? ticks.get(1) - ticks.get(0) : 1; // widen the scale to round ticks at both ends
+            lo = Math.floor(lo / step + 1e-9) * step;
+            hi = Math.ceil(hi / step - 1e-9) * step;
             BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -624,19 +647,21 @@ public class Approximation {
         void drawPanel(Graphics2D g, Panel panel, int left, double lo, double hi, boolean yLabel) {
             int n = panel.values.length;
             double half = 1.0 / (n - 1); // half the grid spacing: each value fills the square around its point
-            Axis x = new Axis(-1 - half, 1 + half, left, left + SIZE);
-            Axis y = new Axis(-1 - half, 1 + half, TOP + SIZE, TOP);
+            double min = -1 - half, max = 1 + half;
             double[] grid = linspace(n);
             for (int r = 0; r < n; r++) {
                 for (int c = 0; c < n; c++) {
-                    int x0 = x.pixel(grid[c] - half), x1 = x.pixel(grid[c] + half);
-                    int y0 = y.pixel(grid[r] + half), y1 = y.pixel(grid[r] - half);
+                    int x0 = (int) Math.round(pixel(grid[c] - half, min, max, left, left + SIZE));
+                    int x1 = (int) Math.round(pixel(grid[c] + half, min, max, left, left + SIZE));
+                    int y0 = (int) Math.round(pixel(grid[r] + half, min, max, TOP + SIZE, TOP));
+                    int y1 = (int) Math.round(pixel(grid[r] - half, min, max, TOP + SIZE, TOP));
                     g.setColor(colour((panel.values[r][c] - lo) / (hi - lo)));
                     g.fillRect(x0, y0, x1 - x0, y1 - y0);
                 }
             }
             for (int i = 0; i < points.length; i++) {
-                Ellipse2D.Double dot = new Ellipse2D.Double(x.position(points[i][0]) - 5, y.position(points[i][1]) - 5, 10, 10);
+                double px = pixel(points[i][0], min, max, left, left + SIZE), py = pixel(points[i][1], min, max, TOP + SIZE, TOP);
+                Ellipse2D.Double dot = new Ellipse2D.Double(px - 5, py - 5, 10, 10);
                 g.setColor(colour((pointValues[i][0] - lo) / (hi - lo)));
                 g.fill(dot);
                 g.setColor(Color.WHITE);
@@ -649,16 +674,13 @@ public class Approximation {
 
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             FontMetrics fm = g.getFontMetrics();
-            for (double t : x.ticks()) {
-                int px = x.pixel(t);
+            for (double t : AXIS_TICKS) {
+                int px = (int) Math.round(pixel(t, min, max, left, left + SIZE));
+                int py = (int) Math.round(pixel(t, min, max, TOP + SIZE, TOP));
+                String label = Chart.label(t);
                 g.drawLine(px, TOP + SIZE, px, TOP + SIZE + 4);
-                String label = x.format(t);
                 g.drawString(label, px - fm.stringWidth(label) / 2, TOP + SIZE + 18);
-            }
-            for (double t : y.ticks()) {
-                int py = y.pixel(t);
                 g.drawLine(left - 4, py, left, py);
-                String label = y.format(t);
                 g.drawString(label, left - 7 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
             }
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
@@ -676,13 +698,12 @@ public class Approximation {
             }
             g.setColor(Color.BLACK);
             g.drawRect(left, TOP, BAR, SIZE);
-            Axis axis = new Axis(lo, hi, TOP + SIZE, TOP);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             FontMetrics fm = g.getFontMetrics();
-            for (double t : axis.ticks()) {
-                int py = axis.pixel(t);
+            for (double t : Chart.ticks(new double[] {lo, hi}, false)) {
+                int py = (int) Math.round(pixel(t, lo, hi, TOP + SIZE, TOP));
                 g.drawLine(left + BAR, py, left + BAR + 4, py);
-                g.drawString(axis.format(t), left + BAR + 7, py + fm.getAscent() / 2 - 1);
+                g.drawString(Chart.label(t), left + BAR + 7, py + fm.getAscent() / 2 - 1);
             }
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
             g.drawString(valueLabel, left, TOP - 10);
@@ -703,54 +724,231 @@ public class Approximation {
                     (int) Math.round(a.getGreen() + f * (b.getGreen() - a.getGreen())),
                     (int) Math.round(a.getBlue() + f * (b.getBlue() - a.getBlue())));
         }
+    }
 
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
+
+    /** A mistake the user can fix: main prints its message on one line and exits with 2. */
+    static class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
         }
     }
 
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-        }
-
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
-            List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
+        }
+
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
+            try {
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
+            } catch (NumberFormatException e) {
+                // said below, with the range
+            }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
+        }
+    }
+
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
+
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
+        return here;
+    }
+
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
+        try {
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (IOException e) {
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
+        }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
+    }
+
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
+    static class Chart {
+        enum Style { LINE, DASHED, DOTS, RINGS }
+
+        record Series(String name, double[] x, double[] y, Style style) {}
+
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
+        final String title, xLabel, yLabel;
+        final List<Series> series = new ArrayList<>();
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
+
+        Chart(String title, String xLabel, String yLabel) {
+            this.title = title;
+            this.xLabel = xLabel;
+            this.yLabel = yLabel;
+        }
+
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
+        }
+
+        Path save(String name) {
+            return savePng(draw(), name);
+        }
+
+        BufferedImage draw() {
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = image.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.fillRect(0, 0, 800, 500);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            FontMetrics fm = g.getFontMetrics();
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
+            }
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
+            }
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
+                }
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
+            }
+            g.setClip(null);
+            g.setStroke(new BasicStroke(1));
+            g.setColor(Color.BLACK);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
+            g.dispose();
+            return image;
+        }
+
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
+        }
+
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (Series s : series) {
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                }
+            }
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
+        }
+
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
+            List<Double> ticks = new ArrayList<>();
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

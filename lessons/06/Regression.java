@@ -4,13 +4,17 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
+import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,8 +23,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
@@ -30,11 +36,19 @@ import javax.imageio.ImageIO;
  * Lesson 06: regression.
  *
  * A 10-8-1 sigmoid network predicts how diabetes progresses from ten measurements of a patient.
- * The pipeline is the one every regression needs: split the rows, fit the scaling on the
- * training rows only, train, map the predictions back to the original units, and judge them on
- * the test rows against a simple baseline, ordinary least squares.
+ * The new idea is where the scaling comes from: each feature's mean and standard deviation, and
+ * the target's min and max, are fitted on the training rows only, so that the test rows stay
+ * unseen. The predictions, mapped back to the target's units, are judged against least squares.
  *
- * Run: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3] [--readme-figures]
+ * Follows: the UPM hands-on, section 4b "Neural networks for regression tasks", and its exercise 7;
+ * see README.md for the authors.
+ * New here: Standardiser (fitted on the training rows, applied to any rows), Scaled and asRows. In
+ * the lesson part: least squares and R^2 as the yardstick, a CSV reader.
+ * Carried: Neuron, Activation and NeuralNetwork from lesson 03; error, errorGradient,
+ * checkSameLength, train and totalError from lesson 04; MinMax from lesson 05, unchanged.
+ * Changed: nothing.
+ *
+ * Run: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3]
  */
 public class Regression {
 
@@ -98,10 +112,29 @@ public class Regression {
 
     /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
     enum Activation {
-        SIGMOID {
+        SIGMOID("sigmoid", "y(1 - y)") {
             double apply(double z) { return 1 / (1 + Math.exp(-z)); }
             double derivative(double y) { return y * (1 - y); }
+        },
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
         };
+
+        final String label, formula;
+
+        Activation(String label, String formula) {
+            this.label = label;
+            this.formula = formula;
+        }
 
         abstract double apply(double z);
 
@@ -161,6 +194,14 @@ public class Regression {
         }
     }
 
+    /** E = 1/2 sum (t - o)^2; the 1/2 cancels when differentiating. */
+    static double error(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double sum = 0;
+        for (int i = 0; i < target.length; i++) sum += (target[i] - output[i]) * (target[i] - output[i]);
+        return sum / 2;
+    }
+
     /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
@@ -176,71 +217,52 @@ public class Regression {
     }
 
     /**
-     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
-     * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
+     * Trains with one update per example, in order, for the given number of epochs. history[e] is
+     * the total error after e epochs (history[0]: before training); the total error is printed
+     * after epoch 1 and every printEvery epochs (printEvery 0: never).
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
-        double[] history = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        double[] history = new double[epochs + 1];
+        history[0] = totalError(net, inputs, targets);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
-            if (printEvery > 0 && epoch % printEvery == 0) {
+            if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
         }
         return history;
     }
 
-    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
+    /** The total error, sum over the examples of sum (t - o)^2: twice the examples' E, added up. */
     static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
         double sum = 0;
-        for (int i = 0; i < inputs.length; i++) {
-            double[] output = net.forward(inputs[i]);
-            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
-        }
+        for (int i = 0; i < inputs.length; i++) sum += 2 * error(targets[i], net.forward(inputs[i]));
         return sum;
     }
 
-    // ---------------------------------------------------------------- the data and its scaling
-
-    /** A numeric table: the feature columns, the target column, and the names of the features. */
-    record Dataset(String name, String[] features, double[][] x, double[] y) {
-        /** The first n rows, as the tutorial's data[:250]. */
-        Dataset head(int n) {
-            if (n >= y.length) return this;
-            return new Dataset(name + ", first " + n + " rows", features, Arrays.copyOf(x, n), Arrays.copyOf(y, n));
-        }
-    }
-
-    /** The training rows and the test rows of a dataset. */
-    record Split(double[][] trainX, double[] trainY, double[][] testX, double[] testY) {}
-
-    /** A seeded shuffle, then the first 80% of the rows to train on and the rest to test on. */
-    static Split split(Dataset data, Random rng) {
-        checkRows(data);
-        int n = data.y.length, train = n - testRows(n);
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < n; i++) order.add(i);
-        Collections.shuffle(order, rng);
-        double[][] trainX = new double[train][], testX = new double[n - train][];
-        double[] trainY = new double[train], testY = new double[n - train];
-        for (int k = 0; k < n; k++) {
-            int row = order.get(k);
-            if (k < train) {
-                trainX[k] = data.x[row];
-                trainY[k] = data.y[row];
-            } else {
-                testX[k - train] = data.x[row];
-                testY[k - train] = data.y[row];
+    /** Min-max scaling fitted on the training targets: t' = (t - min) / (max - min), and back. */
+    record MinMax(double min, double max) {
+        static MinMax fit(double[][] targets) {
+            double min = Double.MAX_VALUE, max = -Double.MAX_VALUE;
+            for (double[] t : targets) {
+                min = Math.min(min, t[0]);
+                max = Math.max(max, t[0]);
             }
+            if (max == min) throw new UserError("the target has the same value, " + min + ", in every training row: nothing to learn");
+            return new MinMax(min, max);
         }
-        return new Split(trainX, trainY, testX, testY);
-    }
 
-    /** 20% of the rows, rounded up (as scikit-learn's train_test_split does). */
-    static int testRows(int n) {
-        return (int) Math.ceil(0.2 * n);
+        double[][] scale(double[][] targets) {
+            double[][] scaled = new double[targets.length][];
+            for (int i = 0; i < targets.length; i++) scaled[i] = new double[] {(targets[i][0] - min) / (max - min)};
+            return scaled;
+        }
+
+        double unscale(double v) {
+            return min + v * (max - min);
+        }
     }
 
     /** Standardisation fitted on the training rows: x' = (x - mean) / std, column by column. */
@@ -269,36 +291,271 @@ public class Regression {
         }
     }
 
-    /** Min-max scaling of the target, fitted on the training targets: t' = (t - min) / (max - min), and back. */
-    record MinMax(double min, double max) {
-        static MinMax fit(double[] y) {
-            double min = Double.MAX_VALUE, max = -Double.MAX_VALUE;
-            for (double v : y) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
-            if (max == min) throw new UserError("the target has the same value, " + min + ", in every training row: nothing to learn");
-            return new MinMax(min, max);
-        }
-
-        /** Targets as one-element rows, the shape of the network's output. */
-        double[][] scale(double[] y) {
-            double[][] scaled = new double[y.length][];
-            for (int i = 0; i < y.length; i++) scaled[i] = new double[] {(y[i] - min) / (max - min)};
-            return scaled;
-        }
-
-        double unscale(double v) {
-            return min + v * (max - min);
+    /** A split ready for training: features standardised and targets min-max scaled, both fitted on the training rows only. */
+    record Scaled(Split split, Standardiser scaler, double[][] trainX, double[][] testX, MinMax range) {
+        static Scaled of(Split s, String[] names) {
+            Standardiser scaler = Standardiser.fit(s.trainX(), names);
+            return new Scaled(s, scaler, scaler.apply(s.trainX()), scaler.apply(s.testX()), MinMax.fit(asRows(s.trainY())));
         }
     }
 
-    /** A split ready for training: features standardised and targets min-max scaled, both fitted on the training rows. */
-    record Scaled(Split split, Standardiser scaler, double[][] trainX, double[][] testX, MinMax range) {
-        static Scaled of(Split s, String[] names) {
-            Standardiser scaler = Standardiser.fit(s.trainX, names);
-            return new Scaled(s, scaler, scaler.apply(s.trainX), scaler.apply(s.testX), MinMax.fit(s.trainY));
+    /** Targets as one-element rows: the shape of the network's output, and what MinMax scales. */
+    static double[][] asRows(double[] y) {
+        double[][] rows = new double[y.length][];
+        for (int i = 0; i < y.length; i++) rows[i] = new double[] {y[i]};
+        return rows;
+    }
+
+    // ---------------------------------------------------------------- the lesson
+
+    static final String USAGE = """
+            java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3]
+              --seed N          seed of the split and the starting weights (default 42)
+              --data FILE.csv   your own numeric table: every column a feature, the last the target
+                                (default: the diabetes data in datasets/)
+              --rows N          use only the first N rows (default: all)
+              --exercise N      run exercise N of the README instead of the lesson""";
+
+    static final int HIDDEN = 8, EPOCHS = 3000, PRINT_EVERY = 500;
+    static final double LEARNING_RATE = 0.03, SMALLER_RATE = 0.003;
+    static final int DRAWS = 5;
+
+    public static void main(String[] args) {
+        try {
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int exercise = (int) flags.number("--exercise", 0, 0, 3);
+            int rows = (int) flags.number("--rows", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+            String file = flags.given.get("--data");
+            Dataset data = (file == null ? diabetes() : readCsv(Path.of(file))).head(rows);
+            switch (exercise) {
+                case 1 -> exerciseLeak(data, new Random(seed));
+                case 2 -> exerciseEarlyStopping(data, new Random(seed));
+                case 3 -> exerciseBiggerNetworks(data, new Random(seed));
+                default -> lesson(data, seed);
+            }
+        } catch (UserError e) {
+            System.err.println("Regression: " + e.getMessage());
+            System.exit(2);
         }
+    }
+
+    static void lesson(Dataset data, long seed) {
+        int features = data.features().length;
+        int[] sizes = {features, HIDDEN, 1};
+        Random rng = new Random(seed);
+        Scaled d = Scaled.of(split(data, rng), data.features());
+        long weightSeed = rng.nextLong(); // both networks start from these weights
+        System.out.printf("Lesson 06: regression on %s, %d rows, %d features%n", data.name(), data.y().length, features);
+        System.out.printf("%n1. A seeded shuffle: %d rows to train on, %d to test on. Fitted on the training rows only:%n",
+                d.trainX().length, d.testX().length);
+        System.out.println("   each feature's mean and standard deviation, x' = (x - mean) / std, and the target's");
+        System.out.printf("   min %s and max %s, t' = (t - min) / (max - min). The test rows play the unseen future.%n",
+                number(d.range().min()), number(d.range().max()));
+
+        System.out.printf("%n2. The tutorial's network: %d-%d-1 sigmoid, learning rate %s, %d epochs, one row at a time%n",
+                features, HIDDEN, LEARNING_RATE, EPOCHS);
+        Predictions tutorial = network(d, sizes, weightSeed, LEARNING_RATE, PRINT_EVERY);
+        Predictions line = leastSquares(d);
+
+        System.out.println("\n3. Scores in the target's own units (R^2: 1 is perfect, 0 is no better than the mean)");
+        System.out.println("                                       train R^2    test MSE   test R^2");
+        score("the training rows' mean", mean(d), d.split());
+        score("least squares (a flat plane)", line, d.split());
+        score("network, learning rate " + LEARNING_RATE, tutorial, d.split());
+        compare("the network", tutorial, line, d.split());
+
+        System.out.printf("%n4. A variant, not the tutorial's: learning rate %s (ten times smaller), %d starting draws, averaged%n",
+                SMALLER_RATE, DRAWS);
+        System.out.println("                                       train R^2    test MSE   test R^2");
+        long[] seeds = new long[DRAWS];
+        for (int k = 0; k < DRAWS; k++) seeds[k] = k == 0 ? weightSeed : rng.nextLong();
+        // five independent networks: trained side by side on the machine's cores, printed in order
+        Predictions[] nets = IntStream.range(0, DRAWS).parallel()
+                .mapToObj(k -> network(d, sizes, seeds[k], SMALLER_RATE, 0)).toArray(Predictions[]::new);
+        for (int k = 0; k < DRAWS; k++) score("network, draw " + (k + 1) + (k == 0 ? " (step 2's weights)" : ""), nets[k], d.split());
+        Predictions average = average(nets);
+        score("the average of the " + DRAWS + " networks", average, d.split());
+        compare("the average", average, line, d.split());
+
+        System.out.println("\nplot: " + predictedVsActual(d.split().testY(), line, tutorial, average, data.name()).save("06-regression.png"));
+    }
+
+    /** The mean of several models' predictions, row by row. */
+    static Predictions average(Predictions[] models) {
+        double[] train = new double[models[0].train().length], test = new double[models[0].test().length];
+        for (Predictions m : models) {
+            for (int i = 0; i < train.length; i++) train[i] += m.train()[i] / models.length;
+            for (int i = 0; i < test.length; i++) test[i] += m.test()[i] / models.length;
+        }
+        return new Predictions(train, test);
+    }
+
+    static void score(String name, Predictions p, Split s) {
+        System.out.printf("   %-35s %10.4f %11.2f %10.4f%n", name, rSquared(p.train(), s.trainY()),
+                meanSquaredError(p.test(), s.testY()), rSquared(p.test(), s.testY()));
+    }
+
+    /** A network against least squares on both parts of the data, and what the difference means. */
+    static void compare(String name, Predictions net, Predictions line, Split s) {
+        double train = rSquared(net.train(), s.trainY()) - rSquared(line.train(), s.trainY());
+        double test = rSquared(net.test(), s.testY()) - rSquared(line.test(), s.testY());
+        System.out.printf("   %s against least squares: R^2 %+.4f on the training rows, %+.4f on the test rows.%n", name, train, test);
+        System.out.println("   " + verdict(train, test));
+    }
+
+    /** What a network's R^2 lead over least squares, on the training rows and on the test rows, says. */
+    static String verdict(double train, double test) {
+        if (test >= -0.05) return "On the test rows that is within 0.05 of least squares, or better.";
+        if (train > 0) return "Better on the rows it trained on, worse on new ones: it has learned noise. That is overfitting.";
+        return "Worse on both: it has not yet learned what a flat plane can (more epochs? another learning rate?).";
+    }
+
+    /** 25 rather than 25.0, and 3.2581 as it is. */
+    static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    static final String R2 = "R\u00b2"; // a real superscript in the PNG; the terminal gets plain R^2
+
+    /** Each test row's prediction against its true value, for three models; on the line y = x a prediction is perfect. */
+    static Chart predictedVsActual(double[] actual, Predictions line, Predictions tutorial, Predictions average, String name) {
+        double lo = min(actual), hi = max(actual);
+        for (Predictions p : new Predictions[] {line, tutorial, average}) {
+            lo = Math.min(lo, min(p.test()));
+            hi = Math.max(hi, max(p.test()));
+        }
+        Chart chart = new Chart("Predicted vs actual: " + name + ", " + actual.length + " test rows", "actual", "predicted");
+        chart.add("y = x, a perfect prediction", new double[] {lo, hi}, new double[] {lo, hi}, Chart.Style.LINE);
+        chart.add(String.format("least squares, %s %.3f", R2, rSquared(line.test(), actual)), actual, line.test(), Chart.Style.DOTS);
+        chart.add(String.format("network, rate %s, %s %.3f", LEARNING_RATE, R2, rSquared(tutorial.test(), actual)),
+                actual, tutorial.test(), Chart.Style.DOTS);
+        chart.add(String.format("average of %d networks, rate %s, %s %.3f", DRAWS, SMALLER_RATE, R2,
+                rSquared(average.test(), actual)), actual, average.test(), Chart.Style.DOTS);
+        chart.yRange = new double[] {lo, hi};
+        return chart;
+    }
+
+    static double min(double[] v) {
+        double min = Double.MAX_VALUE;
+        for (double x : v) min = Math.min(min, x);
+        return min;
+    }
+
+    static double max(double[] v) {
+        double max = -Double.MAX_VALUE;
+        for (double x : v) max = Math.max(max, x);
+        return max;
+    }
+
+    // ---------------------------------------------------------------- exercises
+
+    /** Exercise 1: the tutorial's scaling, fitted on every row and then again on the training rows. */
+    static void exerciseLeak(Dataset data, Random rng) {
+        Split s = split(data, rng);
+        long weightSeed = rng.nextLong();
+        System.out.printf("Exercise 1: the tutorial's scaling, fitted on all %d rows, then again on the %d training rows%n",
+                data.y.length, s.trainY.length);
+        Standardiser all = Standardiser.fit(data.x, data.features), train = Standardiser.fit(s.trainX, data.features);
+        double[][] once = all.apply(s.trainX); // the training rows, scaled with every row's statistics
+        double[][] twice = Standardiser.fit(once, data.features).apply(once);
+        System.out.printf("   twice-scaled training features against ours: largest difference %.1e%n",
+                largestDifference(twice, train.apply(s.trainX)));
+        System.out.println("   Standardising twice is one standardisation: the second scaler undoes the first and applies");
+        System.out.println("   the training rows' own mean and std. Here the tutorial's second scaler repairs its first.");
+
+        int worst = 0; // the feature whose mean moves most, in training standard deviations
+        for (int c = 0; c < data.features.length; c++) {
+            if (shift(all, train, c) > shift(all, train, worst)) worst = c;
+        }
+        System.out.println("   Scaled only once, on all rows, the test rows' statistics leak into the training data.");
+        System.out.printf("   The largest shift: '%s' averages %.4f over all rows, %.4f over the training rows (%.3f std).%n",
+                data.features[worst], all.mean[worst], train.mean[worst], shift(all, train, worst));
+        MinMax allTargets = MinMax.fit(asRows(data.y)), trainTargets = MinMax.fit(asRows(s.trainY));
+        System.out.printf("   Targets: min and max %s and %s over all rows, %s and %s over the training rows.%n",
+                number(allTargets.min), number(allTargets.max), number(trainTargets.min), number(trainTargets.max));
+        int[] sizes = {data.features.length, HIDDEN, 1};
+        Scaled leaky = new Scaled(s, all, once, all.apply(s.testX), allTargets);
+        double right = rSquared(network(Scaled.of(s, data.features), sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
+        double leaked = rSquared(network(leaky, sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
+        System.out.printf("   Network (rate %s), test R^2: scaled with the training rows %.4f, once with all rows %.4f.%n",
+                LEARNING_RATE, right, leaked);
+    }
+
+    /** How far all rows' mean of column c lies from the training rows' mean, in training standard deviations. */
+    static double shift(Standardiser all, Standardiser train, int c) {
+        return Math.abs(all.mean[c] - train.mean[c]) / train.std[c];
+    }
+
+    static double largestDifference(double[][] a, double[][] b) {
+        double largest = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int c = 0; c < a[i].length; c++) largest = Math.max(largest, Math.abs(a[i][c] - b[i][c]));
+        }
+        return largest;
+    }
+
+    /** Exercise 2: early stopping, with the stopping epoch chosen on validation rows, never on the test rows. */
+    static void exerciseEarlyStopping(Dataset data, Random rng) {
+        Split s = split(data, rng);
+        long weightSeed = rng.nextLong();
+        int validation = testRows(s.trainY.length), fit = s.trainY.length - validation;
+        System.out.printf("Exercise 2: early stopping. Of the %d training rows, %d train and %d validate (the test rows wait).%n",
+                s.trainY.length, fit, validation);
+        Split inner = new Split(Arrays.copyOf(s.trainX, fit), Arrays.copyOf(s.trainY, fit), s.testX, s.testY);
+        double[][] validationX = Arrays.copyOfRange(s.trainX, fit, s.trainX.length);
+        double[] validationY = Arrays.copyOfRange(s.trainY, fit, s.trainY.length);
+        Scaled d = Scaled.of(inner, data.features);
+        double[][] scaledValidation = d.scaler.apply(validationX);
+        NeuralNetwork net = NeuralNetwork.random(new int[] {data.features.length, HIDDEN, 1}, Activation.SIGMOID, new Random(weightSeed));
+        double[][] targets = d.range.scale(asRows(inner.trainY));
+        double best = Double.MAX_VALUE;
+        int bestEpoch = 0;
+        double[] testAtBest = null;
+        for (int epoch = 1; epoch <= EPOCHS; epoch++) {
+            train(net, d.trainX, targets, 1, LEARNING_RATE, 0);
+            double error = meanSquaredError(predict(net, scaledValidation, d.range), validationY);
+            if (error < best) { // the test predictions are only kept, never looked at, until the end
+                best = error;
+                bestEpoch = epoch;
+                testAtBest = predict(net, d.testX, d.range);
+            }
+        }
+        double line = rSquared(leastSquares(d).test, s.testY);
+        System.out.printf("   validation MSE is lowest after epoch %d of %d: %.2f (R^2 %.4f)%n", bestEpoch, EPOCHS, best,
+                1 - best / variance(validationY));
+        System.out.printf("   the network as it was then, on the test rows: R^2 %.4f; after all %d epochs: %.4f%n",
+                rSquared(testAtBest, s.testY), EPOCHS, rSquared(predict(net, d.testX, d.range), s.testY));
+        System.out.printf("   least squares on the same %d rows: test R^2 %.4f%n", fit, line);
+    }
+
+    /** Exercise 3 (the tutorial's exercise 7): bigger networks, at the variant's learning rate. */
+    static void exerciseBiggerNetworks(Dataset data, Random rng) {
+        Scaled d = Scaled.of(split(data, rng), data.features);
+        long weightSeed = rng.nextLong();
+        int f = data.features.length;
+        System.out.printf("Exercise 3: more neurons, learning rate %s, %d epochs, step 2's seed for the weights%n", SMALLER_RATE, EPOCHS);
+        System.out.println("   network      parameters   train R^2   test R^2");
+        for (int[] sizes : new int[][] {{f, HIDDEN, 1}, {f, 2 * HIDDEN, 1}, {f, HIDDEN, HIDDEN, 1}}) {
+            Predictions p = network(d, sizes, weightSeed, SMALLER_RATE, 0);
+            System.out.printf("   %-12s %10d %11.4f %10.4f%n", shape(sizes), parameters(sizes),
+                    rSquared(p.train, d.split.trainY), rSquared(p.test, d.split.testY));
+        }
+        System.out.printf("   least squares                %11.4f %10.4f%n",
+                rSquared(leastSquares(d).train, d.split.trainY), rSquared(leastSquares(d).test, d.split.testY));
+    }
+
+    static String shape(int[] sizes) {
+        StringBuilder s = new StringBuilder();
+        for (int size : sizes) s.append(s.length() == 0 ? "" : "-").append(size);
+        return s.toString();
+    }
+
+    /** Every weight and bias: (inputs + 1) per neuron. */
+    static int parameters(int[] sizes) {
+        int count = 0;
+        for (int l = 1; l < sizes.length; l++) count += (sizes[l - 1] + 1) * sizes[l];
+        return count;
     }
 
     // ---------------------------------------------------------------- the models and their scores
@@ -309,7 +566,7 @@ public class Regression {
     /** Trains a sigmoid network from the given starting weights and predicts every row, mapped back to the target's units. */
     static Predictions network(Scaled d, int[] sizes, long weightSeed, double learningRate, int printEvery) {
         NeuralNetwork net = NeuralNetwork.random(sizes, Activation.SIGMOID, new Random(weightSeed));
-        train(net, d.trainX, d.range.scale(d.split.trainY), EPOCHS, learningRate, printEvery);
+        train(net, d.trainX, d.range.scale(asRows(d.split.trainY)), EPOCHS, learningRate, printEvery);
         return new Predictions(predict(net, d.trainX, d.range), predict(net, d.testX, d.range));
     }
 
@@ -424,260 +681,50 @@ public class Regression {
         return predicted;
     }
 
-    // ---------------------------------------------------------------- the lesson
-
-    static final int HIDDEN = 8, EPOCHS = 3000, PRINT_EVERY = 500;
-    static final double LEARNING_RATE = 0.03, SMALLER_RATE = 0.003;
-    static final int DRAWS = 5;
-
-    public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
-        try {
-            Options options = Options.parse(args);
-            Dataset data = (options.data == null ? diabetes() : readCsv(options.data)).head(options.rows);
-            switch (options.exercise) {
-                case 0 -> lesson(data, options);
-                case 1 -> exerciseLeak(data, new Random(options.seed));
-                case 2 -> exerciseEarlyStopping(data, new Random(options.seed));
-                case 3 -> exerciseBiggerNetworks(data, new Random(options.seed));
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
-            }
-        } catch (UserError e) {
-            System.err.println("Regression: " + e.getMessage());
-            System.exit(2);
-        }
-    }
-
-    static void lesson(Dataset data, Options options) {
-        int features = data.features.length;
-        int[] sizes = {features, HIDDEN, 1};
-        Random rng = new Random(options.seed);
-        Scaled d = Scaled.of(split(data, rng), data.features);
-        long weightSeed = rng.nextLong(); // both networks start from these weights
-        System.out.printf("Lesson 06: regression on %s, %d rows, %d features%n", data.name, data.y.length, features);
-        System.out.printf("%n1. A seeded shuffle: %d rows to train on, %d to test on. Fitted on the training rows only:%n",
-                d.trainX.length, d.testX.length);
-        System.out.println("   each feature's mean and standard deviation, x' = (x - mean) / std, and the target's");
-        System.out.printf("   min %s and max %s, t' = (t - min) / (max - min). The test rows play the unseen future.%n",
-                number(d.range.min), number(d.range.max));
-
-        System.out.printf("%n2. The tutorial's network: %d-%d-1 sigmoid, learning rate %s, %d epochs, one row at a time%n",
-                features, HIDDEN, LEARNING_RATE, EPOCHS);
-        Predictions tutorial = network(d, sizes, weightSeed, LEARNING_RATE, PRINT_EVERY);
-        Predictions line = leastSquares(d);
-
-        System.out.println("\n3. Scores in the target's own units (R^2: 1 is perfect, 0 is no better than the mean)");
-        System.out.println("                                       train R^2    test MSE   test R^2");
-        score("the training rows' mean", mean(d), d.split);
-        score("least squares (a flat plane)", line, d.split);
-        score("network, learning rate " + LEARNING_RATE, tutorial, d.split);
-        compare("the network", tutorial, line, d.split);
-
-        System.out.printf("%n4. A variant, not the tutorial's: learning rate %s (ten times smaller), %d starting draws, averaged%n",
-                SMALLER_RATE, DRAWS);
-        System.out.println("                                       train R^2    test MSE   test R^2");
-        long[] seeds = new long[DRAWS];
-        for (int k = 0; k < DRAWS; k++) seeds[k] = k == 0 ? weightSeed : rng.nextLong();
-        // five independent networks: trained side by side on the machine's cores, printed in order
-        Predictions[] nets = IntStream.range(0, DRAWS).parallel()
-                .mapToObj(k -> network(d, sizes, seeds[k], SMALLER_RATE, 0)).toArray(Predictions[]::new);
-        for (int k = 0; k < DRAWS; k++) score("network, draw " + (k + 1) + (k == 0 ? " (step 2's weights)" : ""), nets[k], d.split);
-        Predictions average = average(nets);
-        score("the average of the " + DRAWS + " networks", average, d.split);
-        compare("the average", average, line, d.split);
-
-        Chart chart = predictedVsActual(d.split.testY, line, tutorial, average, data.name);
-        Path png = outDir().resolve("06-regression.png");
-        save(chart, png);
-        System.out.println("\nplot: " + png);
-        if (options.readmeFigures) {
-            Path figure = lessonDir().resolve("regression.png");
-            save(chart, figure);
-            System.out.println("README figure: " + figure);
-        }
-    }
-
-    /** The mean of several models' predictions, row by row. */
-    static Predictions average(Predictions[] models) {
-        double[] train = new double[models[0].train.length], test = new double[models[0].test.length];
-        for (Predictions m : models) {
-            for (int i = 0; i < train.length; i++) train[i] += m.train[i] / models.length;
-            for (int i = 0; i < test.length; i++) test[i] += m.test[i] / models.length;
-        }
-        return new Predictions(train, test);
-    }
-
-    static void score(String name, Predictions p, Split s) {
-        System.out.printf("   %-35s %10.4f %11.2f %10.4f%n", name, rSquared(p.train, s.trainY),
-                meanSquaredError(p.test, s.testY), rSquared(p.test, s.testY));
-    }
-
-    /** A network against least squares on both parts of the data, and what the difference means. */
-    static void compare(String name, Predictions net, Predictions line, Split s) {
-        double train = rSquared(net.train, s.trainY) - rSquared(line.train, s.trainY);
-        double test = rSquared(net.test, s.testY) - rSquared(line.test, s.testY);
-        System.out.printf("   %s against least squares: R^2 %+.4f on the training rows, %+.4f on the test rows.%n", name, train, test);
-        if (test >= -0.05) {
-            System.out.println("   On the test rows that is within 0.05 of least squares, or better.");
-        } else if (train > 0) {
-            System.out.println("   Better on the rows it trained on, worse on new ones: it has learned noise. That is overfitting.");
-        } else {
-            System.out.println("   Worse on both: it has not yet learned what a flat plane can (more epochs? another learning rate?).");
-        }
-    }
-
-    /** 25 rather than 25.0, and 3.2581 as it is. */
-    static String number(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
-    }
-
-    static Chart predictedVsActual(double[] actual, Predictions line, Predictions tutorial, Predictions average, String name) {
-        double lo = min(actual), hi = max(actual);
-        for (Predictions p : new Predictions[] {line, tutorial, average}) {
-            lo = Math.min(lo, min(p.test));
-            hi = Math.max(hi, max(p.test));
-        }
-        Chart chart = new Chart("Predicted vs actual: " + name + ", " + actual.length + " test rows", "actual", "predicted");
-        chart.line("y = x, a perfect prediction", new double[] {lo, hi}, new double[] {lo, hi}, Color.DARK_GRAY);
-        chart.scatter(String.format("least squares, %s %.3f", R2, rSquared(line.test, actual)), actual, line.test, GREEN);
-        chart.scatter(String.format("network, rate %s, %s %.3f", LEARNING_RATE, R2, rSquared(tutorial.test, actual)),
-                actual, tutorial.test, RED);
-        chart.scatter(String.format("average of %d networks, rate %s, %s %.3f", DRAWS, SMALLER_RATE, R2,
-                rSquared(average.test, actual)), actual, average.test, BLUE);
-        chart.range(lo, hi);
-        return chart;
-    }
-
-    static final Color BLUE = new Color(31, 119, 180), RED = new Color(214, 39, 40), GREEN = new Color(44, 160, 44);
-    static final String R2 = "R\u00b2"; // a real superscript in the PNG; the terminal gets plain R^2
-
-    static double min(double[] v) {
-        double min = Double.MAX_VALUE;
-        for (double x : v) min = Math.min(min, x);
-        return min;
-    }
-
-    static double max(double[] v) {
-        double max = -Double.MAX_VALUE;
-        for (double x : v) max = Math.max(max, x);
-        return max;
-    }
-
-    // ---------------------------------------------------------------- exercises
-
-    /** Exercise 1: the tutorial's scaling, fitted on every row and then again on the training rows. */
-    static void exerciseLeak(Dataset data, Random rng) {
-        Split s = split(data, rng);
-        long weightSeed = rng.nextLong();
-        System.out.printf("Exercise 1: the tutorial's scaling, fitted on all %d rows, then again on the %d training rows%n",
-                data.y.length, s.trainY.length);
-        Standardiser all = Standardiser.fit(data.x, data.features), train = Standardiser.fit(s.trainX, data.features);
-        double[][] once = all.apply(s.trainX); // the training rows, scaled with every row's statistics
-        double[][] twice = Standardiser.fit(once, data.features).apply(once);
-        System.out.printf("   twice-scaled training features against ours: largest difference %.1e%n",
-                largestDifference(twice, train.apply(s.trainX)));
-        System.out.println("   Standardising twice is one standardisation: the second scaler undoes the first and applies");
-        System.out.println("   the training rows' own mean and std. Here the tutorial's second scaler repairs its first.");
-
-        int worst = 0; // the feature whose mean moves most, in training standard deviations
-        for (int c = 0; c < data.features.length; c++) {
-            if (shift(all, train, c) > shift(all, train, worst)) worst = c;
-        }
-        System.out.println("   Scaled only once, on all rows, the test rows' statistics leak into the training data.");
-        System.out.printf("   The largest shift: '%s' averages %.4f over all rows, %.4f over the training rows (%.3f std).%n",
-                data.features[worst], all.mean[worst], train.mean[worst], shift(all, train, worst));
-        MinMax allTargets = MinMax.fit(data.y), trainTargets = MinMax.fit(s.trainY);
-        System.out.printf("   Targets: min and max %s and %s over all rows, %s and %s over the training rows.%n",
-                number(allTargets.min), number(allTargets.max), number(trainTargets.min), number(trainTargets.max));
-        int[] sizes = {data.features.length, HIDDEN, 1};
-        Scaled leaky = new Scaled(s, all, once, all.apply(s.testX), allTargets);
-        double right = rSquared(network(Scaled.of(s, data.features), sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
-        double leaked = rSquared(network(leaky, sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
-        System.out.printf("   Network (rate %s), test R^2: scaled with the training rows %.4f, once with all rows %.4f.%n",
-                LEARNING_RATE, right, leaked);
-    }
-
-    /** How far all rows' mean of column c lies from the training rows' mean, in training standard deviations. */
-    static double shift(Standardiser all, Standardiser train, int c) {
-        return Math.abs(all.mean[c] - train.mean[c]) / train.std[c];
-    }
-
-    static double largestDifference(double[][] a, double[][] b) {
-        double largest = 0;
-        for (int i = 0; i < a.length; i++) {
-            for (int c = 0; c < a[i].length; c++) largest = Math.max(largest, Math.abs(a[i][c] - b[i][c]));
-        }
-        return largest;
-    }
-
-    /** Exercise 2: early stopping, with the stopping epoch chosen on validation rows, never on the test rows. */
-    static void exerciseEarlyStopping(Dataset data, Random rng) {
-        Split s = split(data, rng);
-        long weightSeed = rng.nextLong();
-        int validation = testRows(s.trainY.length), fit = s.trainY.length - validation;
-        System.out.printf("Exercise 2: early stopping. Of the %d training rows, %d train and %d validate (the test rows wait).%n",
-                s.trainY.length, fit, validation);
-        Split inner = new Split(Arrays.copyOf(s.trainX, fit), Arrays.copyOf(s.trainY, fit), s.testX, s.testY);
-        double[][] validationX = Arrays.copyOfRange(s.trainX, fit, s.trainX.length);
-        double[] validationY = Arrays.copyOfRange(s.trainY, fit, s.trainY.length);
-        Scaled d = Scaled.of(inner, data.features);
-        double[][] scaledValidation = d.scaler.apply(validationX);
-        NeuralNetwork net = NeuralNetwork.random(new int[] {data.features.length, HIDDEN, 1}, Activation.SIGMOID, new Random(weightSeed));
-        double[][] targets = d.range.scale(inner.trainY);
-        double best = Double.MAX_VALUE;
-        int bestEpoch = 0;
-        double[] testAtBest = null;
-        for (int epoch = 1; epoch <= EPOCHS; epoch++) {
-            train(net, d.trainX, targets, 1, LEARNING_RATE, 0);
-            double error = meanSquaredError(predict(net, scaledValidation, d.range), validationY);
-            if (error < best) { // the test predictions are only kept, never looked at, until the end
-                best = error;
-                bestEpoch = epoch;
-                testAtBest = predict(net, d.testX, d.range);
-            }
-        }
-        double line = rSquared(leastSquares(d).test, s.testY);
-        System.out.printf("   validation MSE is lowest after epoch %d of %d: %.2f (R^2 %.4f)%n", bestEpoch, EPOCHS, best,
-                1 - best / variance(validationY));
-        System.out.printf("   the network as it was then, on the test rows: R^2 %.4f; after all %d epochs: %.4f%n",
-                rSquared(testAtBest, s.testY), EPOCHS, rSquared(predict(net, d.testX, d.range), s.testY));
-        System.out.printf("   least squares on the same %d rows: test R^2 %.4f%n", fit, line);
-    }
-
-    /** Exercise 3 (the tutorial's exercise 7): bigger networks, at the variant's learning rate. */
-    static void exerciseBiggerNetworks(Dataset data, Random rng) {
-        Scaled d = Scaled.of(split(data, rng), data.features);
-        long weightSeed = rng.nextLong();
-        int f = data.features.length;
-        System.out.printf("Exercise 3: more neurons, learning rate %s, %d epochs, step 2's seed for the weights%n", SMALLER_RATE, EPOCHS);
-        System.out.println("   network      parameters   train R^2   test R^2");
-        for (int[] sizes : new int[][] {{f, HIDDEN, 1}, {f, 2 * HIDDEN, 1}, {f, HIDDEN, HIDDEN, 1}}) {
-            Predictions p = network(d, sizes, weightSeed, SMALLER_RATE, 0);
-            System.out.printf("   %-12s %10d %11.4f %10.4f%n", shape(sizes), parameters(sizes),
-                    rSquared(p.train, d.split.trainY), rSquared(p.test, d.split.testY));
-        }
-        System.out.printf("   least squares                %11.4f %10.4f%n",
-                rSquared(leastSquares(d).train, d.split.trainY), rSquared(leastSquares(d).test, d.split.testY));
-    }
-
-    static String shape(int[] sizes) {
-        StringBuilder s = new StringBuilder();
-        for (int size : sizes) s.append(s.length() == 0 ? "" : "-").append(size);
-        return s.toString();
-    }
-
-    /** Every weight and bias: (inputs + 1) per neuron. */
-    static int parameters(int[] sizes) {
-        int count = 0;
-        for (int l = 1; l < sizes.length; l++) count += (sizes[l - 1] + 1) * sizes[l];
-        return count;
-    }
-
     // ---------------------------------------------------------------- reading the data
+
+    /** A numeric table: the feature columns, the target column, and the names of the features. */
+    record Dataset(String name, String[] features, double[][] x, double[] y) {
+        /** The first n rows, as the tutorial's data[:250]. */
+        Dataset head(int n) {
+            if (n >= y.length) return this;
+            return new Dataset(name + ", first " + n + " rows", features, Arrays.copyOf(x, n), Arrays.copyOf(y, n));
+        }
+    }
+
+    /** The training rows and the test rows of a dataset. */
+    record Split(double[][] trainX, double[] trainY, double[][] testX, double[] testY) {}
+
+    /** A seeded shuffle, then the first 80% of the rows to train on and the rest to test on. */
+    static Split split(Dataset data, Random rng) {
+        checkRows(data);
+        int n = data.y.length, train = n - testRows(n);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) order.add(i);
+        Collections.shuffle(order, rng);
+        double[][] trainX = new double[train][], testX = new double[n - train][];
+        double[] trainY = new double[train], testY = new double[n - train];
+        for (int k = 0; k < n; k++) {
+            int row = order.get(k);
+            if (k < train) {
+                trainX[k] = data.x[row];
+                trainY[k] = data.y[row];
+            } else {
+                testX[k - train] = data.x[row];
+                testY[k - train] = data.y[row];
+            }
+        }
+        return new Split(trainX, trainY, testX, testY);
+    }
+
+    /** 20% of the rows, rounded up (as scikit-learn's train_test_split does). */
+    static int testRows(int n) {
+        return (int) Math.ceil(0.2 * n);
+    }
 
     /** The diabetes data of datasets/: two gzipped files, ten features and the target, row by row. */
     static Dataset diabetes() {
-        Path dir = courseRoot().resolve("datasets");
+        Path dir = courseDir().resolve("datasets");
         Table features = readTable(dir.resolve("diabetes_data_raw.csv.gz"));
         Table target = readTable(dir.resolve("diabetes_target.csv.gz"));
         if (features.rows.length != target.rows.length) {
@@ -769,36 +816,46 @@ public class Regression {
         double[] row = new double[cells.length];
         for (int c = 0; c < cells.length; c++) {
             String cell = cells[c].trim();
+            String problem = null;
             try {
                 row[c] = Double.parseDouble(cell);
+                if (!Double.isFinite(row[c])) problem = "the value is not a finite number";
+                else if (Math.abs(row[c]) > 1e100) problem = cell + " is too large to square; rescale that column";
             } catch (NumberFormatException e) {
-                row[c] = Double.NaN;
+                problem = cell.isEmpty() ? "the cell is empty" : "'" + cell + "' is not a number";
             }
-            if (!Double.isFinite(row[c])) {
-                throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": "
-                        + (cell.isEmpty() ? "the cell is empty" : "'" + cell + "' is not a number"));
-            }
+            if (problem != null) throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": " + problem);
         }
         return row;
     }
 
-    /** The file's lines, unzipped on the way if its name ends in .gz. */
+    /** The file's lines, unzipped on the way if its name ends in .gz, without the byte-order mark some editors put first. */
     static List<String> readLines(Path path) {
+        if (Files.exists(path) && !Files.isRegularFile(path)) throw new UserError(path + " is not a file; give --data a CSV file");
         try (InputStream raw = Files.newInputStream(path);
                 InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            return reader.lines().toList();
+            List<String> lines = new ArrayList<>(reader.lines().toList());
+            if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) lines.set(0, lines.get(0).substring(1));
+            return lines;
         } catch (NoSuchFileException e) {
             throw new UserError(path.toAbsolutePath() + " not found; check the name (the course's own data are in datasets/)");
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException e) {
             throw new UserError("could not read " + path + ": " + e.getMessage());
+        } catch (java.io.UncheckedIOException e) { // a broken .gz file, found while reading its lines
+            throw new UserError("could not read " + path + ": " + e.getCause().getMessage());
         }
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
 
-    static final String USAGE =
-            "usage: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3] [--readme-figures]";
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -807,81 +864,95 @@ public class Regression {
         }
     }
 
-    record Options(long seed, int exercise, Path data, int rows, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0, rows = Integer.MAX_VALUE; // all of them
-            Path data = null;
-            boolean readmeFigures = false;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--rows" -> rows = (int) Math.min(number(args, ++i, "--rows"), Integer.MAX_VALUE);
-                    case "--data" -> {
-                        if (++i >= args.length) throw new UserError("--data needs a file name; " + USAGE);
-                        data = Path.of(args[i]);
-                    }
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            if (rows < 1) throw new UserError("--rows needs a positive number; " + USAGE);
-            return new Options(seed, exercise, data, rows, readmeFigures);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(args[i]);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** The course's top folder: the nearest folder, from here upwards, that holds datasets/. */
-    static Path courseRoot() {
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
         return here;
     }
 
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the picture its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("06");
-    }
-
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(Chart chart, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            chart.save(png);
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** A chart of points and lines drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final int WIDTH = 640, HEIGHT = 620, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        record Series(String name, double[] x, double[] y, Style style) {}
 
-        record Series(String name, double[] x, double[] y, Color colour, boolean dots) {}
-
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        Double min, max;
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -889,196 +960,116 @@ public class Regression {
             this.yLabel = yLabel;
         }
 
-        /** A dashed line through the given points. */
-        void line(String name, double[] x, double[] y, Color colour) {
-            series.add(new Series(name, x, y, colour, false));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** One dot per point. */
-        void scatter(String name, double[] x, double[] y, Color colour) {
-            series.add(new Series(name, x, y, colour, true));
-        }
-
-        /** Gives both axes the same range, so that y = x runs corner to corner. */
-        void range(double min, double max) {
-            double pad = 0.03 * (max - min);
-            this.min = min - pad;
-            this.max = max + pad;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            if (min != null) { x0 = y0 = min; x1 = y1 = max; }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
             for (Series s : series) {
-                if (s.dots) {
-                    for (int i = 0; i < s.x.length; i++) drawDot(g, xAxis.position(s.x[i]), yAxis.position(s.y[i]), s.colour);
-                } else {
-                    g.setColor(s.colour);
-                    g.setStroke(DASHED);
-                    for (int i = 1; i < s.x.length; i++) {
-                        g.draw(new Line2D.Double(xAxis.position(s.x[i - 1]), yAxis.position(s.y[i - 1]),
-                                xAxis.position(s.x[i]), yAxis.position(s.y[i])));
-                    }
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        static final BasicStroke DASHED = new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0);
-
-        /** A filled, see-through circle with a solid rim, so that piles of points stay readable. */
-        static void drawDot(Graphics2D g, double x, double y, Color colour) {
-            Ellipse2D.Double dot = new Ellipse2D.Double(x - 4, y - 4, 8, 8);
-            g.setColor(new Color(colour.getRed(), colour.getGreen(), colour.getBlue(), 90));
-            g.fill(dot);
-            g.setColor(colour);
-            g.setStroke(new BasicStroke(1.2f));
-            g.draw(dot);
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** The legend, in the top corner where it hides fewer data points. */
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            for (int s = 0; s < series.size(); s++) {
-                Series one = series.get(s);
-                int rowY = y + 14 + s * rowHeight;
-                if (one.dots) {
-                    drawDot(g, x + 19, rowY, one.colour);
-                } else {
-                    g.setColor(one.colour);
-                    g.setStroke(DASHED);
-                    g.drawLine(x + 8, rowY, x + 30, rowY);
-                }
-                g.setColor(Color.BLACK);
-                g.drawString(one.name, x + 38, rowY + fm.getAscent() / 2 - 1);
-            }
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-        }
-
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

@@ -4,16 +4,22 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
@@ -22,9 +28,18 @@ import javax.imageio.ImageIO;
  *
  * To sort flowers into three species, give the network one output neuron per species and
  * teach it to light up the right one: the target for a versicolor is [0, 1, 0] ("one-hot").
- * The predicted species is the output that lights up most.
+ * The predicted species is the output that lights up most (arg-max).
  *
- * Run: java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--exercise 1|2|3] [--readme-figures]
+ * Follows: the UPM hands-on, section 4c "Neural networks for classification tasks"; see README.md
+ * for the authors.
+ * New here: oneHot, argMax, thresholdedMatches (the tutorial's test), confusionMatrix and Accuracy.
+ * Carried: Neuron, Activation and NeuralNetwork from lesson 03; error, errorGradient,
+ * checkSameLength, train and totalError from lesson 04; Standardiser from lesson 06, unchanged.
+ * Changed: Dataset and Split are not lesson 06's: a row here has a class index where lesson 06's
+ * had a number to predict, and a Split holds two Datasets, so that each part keeps its labels and
+ * class names.
+ *
+ * Run: java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--exercise 1|2|3]
  */
 public class Classification {
 
@@ -86,12 +101,31 @@ public class Classification {
         }
     }
 
-    /** The one activation this lesson uses, with its derivative written in terms of its output y = f(z). */
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
     enum Activation {
-        SIGMOID {
+        SIGMOID("sigmoid", "y(1 - y)") {
             double apply(double z) { return 1 / (1 + Math.exp(-z)); }
             double derivative(double y) { return y * (1 - y); }
+        },
+        TANH("tanh", "1 - y^2") {
+            double apply(double z) { return Math.tanh(z); }
+            double derivative(double y) { return 1 - y * y; }
+        },
+        RELU("ReLU", "1 if y > 0, else 0") {
+            double apply(double z) { return Math.max(0, z); }
+            double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
         };
+
+        final String label, formula;
+
+        Activation(String label, String formula) {
+            this.label = label;
+            this.formula = formula;
+        }
 
         abstract double apply(double z);
 
@@ -151,6 +185,14 @@ public class Classification {
         }
     }
 
+    /** E = 1/2 sum (t - o)^2; the 1/2 cancels when differentiating. */
+    static double error(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double sum = 0;
+        for (int i = 0; i < target.length; i++) sum += (target[i] - output[i]) * (target[i] - output[i]);
+        return sum / 2;
+    }
+
     /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
@@ -166,33 +208,56 @@ public class Classification {
     }
 
     /**
-     * Trains with one update per example, in order, and prints the total error sum(t - o)^2 over
-     * all examples every printEvery epochs (0: never). Returns the total error after each epoch.
+     * Trains with one update per example, in order, for the given number of epochs. history[e] is
+     * the total error after e epochs (history[0]: before training); the total error is printed
+     * after epoch 1 and every printEvery epochs (printEvery 0: never).
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
-        double[] history = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        double[] history = new double[epochs + 1];
+        history[0] = totalError(net, inputs, targets);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
-            if (printEvery > 0 && epoch % printEvery == 0) {
+            if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
         }
         return history;
     }
 
-    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
+    /** The total error, sum over the examples of sum (t - o)^2: twice the examples' E, added up. */
     static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
         double sum = 0;
-        for (int i = 0; i < inputs.length; i++) {
-            double[] output = net.forward(inputs[i]);
-            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
-        }
+        for (int i = 0; i < inputs.length; i++) sum += 2 * error(targets[i], net.forward(inputs[i]));
         return sum;
     }
 
-    // ---------------------------------------------------------------- classification
+    /** Standardisation fitted on the training rows: x' = (x - mean) / std, column by column. */
+    record Standardiser(double[] mean, double[] std) {
+        static Standardiser fit(double[][] x, String[] names) {
+            int columns = x[0].length;
+            double[] mean = new double[columns], std = new double[columns];
+            for (int c = 0; c < columns; c++) {
+                for (double[] row : x) mean[c] += row[c] / x.length;
+                for (double[] row : x) std[c] += (row[c] - mean[c]) * (row[c] - mean[c]) / x.length;
+                std[c] = Math.sqrt(std[c]);
+                if (std[c] <= 1e-12 * Math.max(1, Math.abs(mean[c]))) { // x' would be 0 / 0
+                    throw new UserError("feature '" + names[c] + "' (column " + (c + 1) + ") has the same value, "
+                            + x[0][c] + ", in every training row, so it cannot be standardised; remove that column");
+                }
+            }
+            return new Standardiser(mean, std);
+        }
+
+        double[][] apply(double[][] x) {
+            double[][] scaled = new double[x.length][mean.length];
+            for (int i = 0; i < x.length; i++) {
+                for (int c = 0; c < mean.length; c++) scaled[i][c] = (x[i][c] - mean[c]) / std[c];
+            }
+            return scaled;
+        }
+    }
 
     /** [0, 1, 0] for class 1 of 3: one output per class, and only the right one is on. */
     static double[] oneHot(int label, int classes) {
@@ -234,167 +299,30 @@ public class Classification {
         }
     }
 
-    // ---------------------------------------------------------------- data
+    // ---------------------------------------------------------------- the lesson
 
-    /** Rows of features with a class index each, as read from a file like datasets/iris.csv. */
-    record Dataset(String source, double[][] features, int[] labels, String[] classNames) {
-        int classes() {
-            return classNames.length;
-        }
+    static final String USAGE = """
+            java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--exercise 1|2|3]
+              --seed N          seed of the split and the starting weights (default 42)
+              --data FILE.csv   rows in the format of datasets/iris.csv (default: that file)
+              --exercise N      run exercise N of the README instead of the lesson""";
 
-        int size() {
-            return labels.length;
-        }
-
-        /** The rows at the given indices, in that order. */
-        Dataset rows(int[] indices) {
-            double[][] x = new double[indices.length][];
-            int[] y = new int[indices.length];
-            for (int i = 0; i < indices.length; i++) {
-                x[i] = features[indices[i]];
-                y[i] = labels[indices[i]];
-            }
-            return new Dataset(source, x, y, classNames);
-        }
-
-        double[][] oneHotTargets() {
-            double[][] targets = new double[size()][];
-            for (int s = 0; s < size(); s++) targets[s] = oneHot(labels[s], classes());
-            return targets;
-        }
-    }
-
-    static final String[] IRIS_FEATURES = {"sepal length", "sepal width", "petal length", "petal width"};
-
-    /**
-     * Reads a file in the format of datasets/iris.csv: a header "rows,features,class names..."
-     * and then one line per row, the features followed by the class index (0, 1, ...).
-     * Anything else is a UserError naming the file, the line and the column.
-     */
-    static Dataset readDataset(Path file) {
-        List<String> lines;
+    public static void main(String[] args) {
         try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
-                    + "; pass --data FILE.csv in the format of datasets/iris.csv");
-        }
-        if (lines.isEmpty() || lines.get(0).isBlank()) throw new UserError(file + " is empty; " + HEADER_HELP);
-        String[] header = lines.get(0).split(",", -1);
-        if (header.length < 4) throw new UserError(file + " line 1: " + HEADER_HELP);
-        int rows = count(header[0], file), columns = count(header[1], file);
-        String[] classNames = new String[header.length - 2];
-        for (int c = 0; c < classNames.length; c++) classNames[c] = header[c + 2].strip();
-
-        List<double[]> features = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        for (int line = 2; line <= lines.size(); line++) {
-            String text = lines.get(line - 1);
-            if (text.isBlank()) continue;
-            String[] cells = text.split(",", -1);
-            if (cells.length != columns + 1) {
-                throw new UserError(file + " line " + line + " has " + cells.length + " fields, expected "
-                        + (columns + 1) + " (" + columns + " features and the class index, as the header says)");
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int exercise = (int) flags.number("--exercise", 0, 0, 3);
+            String file = flags.given.get("--data");
+            Dataset data = readDataset(file != null ? Path.of(file) : courseDir().resolve("datasets").resolve("iris.csv"));
+            switch (exercise) {
+                case 1 -> exerciseUnsure(data, new Random(seed));
+                case 2 -> exerciseRawFeatures(data, new Random(seed));
+                case 3 -> exerciseTenSplits(data, seed);
+                default -> lesson(data, new Random(seed));
             }
-            double[] x = new double[columns];
-            for (int c = 0; c < columns; c++) x[c] = number(cells[c], file, line, c + 1);
-            double label = number(cells[columns], file, line, columns + 1);
-            if (label != Math.rint(label) || label < 0 || label >= classNames.length) {
-                throw new UserError(file + " line " + line + ", column " + (columns + 1) + ": class index '"
-                        + cells[columns].strip() + "' should be a whole number from 0 to " + (classNames.length - 1)
-                        + " (" + String.join(", ", classNames) + ")");
-            }
-            features.add(x);
-            labels.add((int) label);
-        }
-        if (features.size() != rows) {
-            throw new UserError(file + ": the header says " + rows + " rows but the file has " + features.size()
-                    + "; fix the first number of line 1");
-        }
-        return new Dataset(file.toString(), features.toArray(new double[0][]),
-                labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
-    }
-
-    static final String HEADER_HELP = "the first line should be 'rows,features,class names...' "
-            + "like datasets/iris.csv's '150,4,setosa,versicolor,virginica'";
-
-    static int count(String cell, Path file) {
-        try {
-            int n = Integer.parseInt(cell.strip());
-            if (n >= 2) return n;
-        } catch (NumberFormatException e) {
-            // falls through to the message below
-        }
-        throw new UserError(file + " line 1: '" + cell.strip() + "' should be a whole number of at least 2; " + HEADER_HELP);
-    }
-
-    static double number(String cell, Path file, int line, int column) {
-        try {
-            double v = Double.parseDouble(cell.strip());
-            if (Double.isFinite(v)) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message below
-        }
-        throw new UserError(file + " line " + line + ", column " + column + ": '" + cell.strip() + "' is not a number");
-    }
-
-    /** Training and test rows, kept apart so that the test rows judge data the network never saw. */
-    record Split(Dataset train, Dataset test) {}
-
-    /**
-     * Shuffles the row numbers with rng and puts the first 20% (rounded up) aside for testing,
-     * as scikit-learn's train_test_split(test_size=0.2) does.
-     */
-    static Split split(Dataset data, Random rng) {
-        int n = data.size(), testSize = (int) Math.ceil(n * 0.2);
-        if (n - testSize < 2) {
-            throw new UserError(data.source() + " has " + n + " rows; an 80/20 split needs at least 3"
-                    + " (2 to train on, so that features have a spread, and 1 to test)");
-        }
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        shuffle(order, rng);
-        int[] test = new int[testSize], train = new int[n - testSize];
-        System.arraycopy(order, 0, test, 0, testSize);
-        System.arraycopy(order, testSize, train, 0, n - testSize);
-        return new Split(data.rows(train), data.rows(test));
-    }
-
-    /** Fisher-Yates: every order of the array is equally likely. */
-    static void shuffle(int[] a, Random rng) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-    }
-
-    /** x' = (x - mean) / std per feature, with the mean and std of the TRAINING rows only. */
-    record Standardiser(double[] mean, double[] std) {
-        static Standardiser fit(Dataset train) {
-            int n = train.size(), k = train.features()[0].length;
-            double[] mean = new double[k], std = new double[k];
-            for (double[] x : train.features()) for (int j = 0; j < k; j++) mean[j] += x[j] / n;
-            for (double[] x : train.features()) for (int j = 0; j < k; j++) std[j] += (x[j] - mean[j]) * (x[j] - mean[j]) / n;
-            for (int j = 0; j < k; j++) {
-                std[j] = Math.sqrt(std[j]);
-                if (std[j] < 1e-12) { // dividing by 0 would turn every value of this feature into NaN
-                    throw new UserError(train.source() + ": column " + (j + 1) + " has the same value, "
-                            + train.features()[0][j] + ", in every training row, so it cannot be standardised"
-                            + " (standard deviation 0); remove the column or use data where it varies");
-                }
-            }
-            return new Standardiser(mean, std);
-        }
-
-        double[][] apply(double[][] rows) {
-            double[][] out = new double[rows.length][];
-            for (int s = 0; s < rows.length; s++) {
-                out[s] = new double[rows[s].length];
-                for (int j = 0; j < rows[s].length; j++) out[s][j] = (rows[s][j] - mean[j]) / std[j];
-            }
-            return out;
+        } catch (UserError e) {
+            System.err.println("Classification: " + e.getMessage());
+            System.exit(2);
         }
     }
 
@@ -408,7 +336,7 @@ public class Classification {
 
         static Experiment prepare(Dataset data, Random rng) {
             Split split = Classification.split(data, rng);
-            Standardiser scaler = Standardiser.fit(split.train());
+            Standardiser scaler = Standardiser.fit(split.train().features(), featureNames(data));
             double[][] trainX = scaler.apply(split.train().features()), testX = scaler.apply(split.test().features());
             int[] sizes = {trainX[0].length, HIDDEN, data.classes()};
             return new Experiment(split, scaler, trainX, testX, NeuralNetwork.random(sizes, Activation.SIGMOID, rng));
@@ -428,27 +356,7 @@ public class Classification {
         }
     }
 
-    // ---------------------------------------------------------------- the lesson
-
-    public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
-        try {
-            Options options = Options.parse(args);
-            Dataset data = readDataset(options.data);
-            switch (options.exercise) {
-                case 0 -> lesson(data, new Random(options.seed), options.readmeFigures);
-                case 1 -> exerciseUnsure(data, new Random(options.seed));
-                case 2 -> exerciseRawFeatures(data, new Random(options.seed));
-                case 3 -> exerciseTenSplits(data, options.seed);
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
-            }
-        } catch (UserError e) {
-            System.err.println("Classification: " + e.getMessage());
-            System.exit(2);
-        }
-    }
-
-    static void lesson(Dataset data, Random rng, boolean readmeFigures) {
+    static void lesson(Dataset data, Random rng) {
         System.out.println("Lesson 07: classification, one output neuron per class");
 
         System.out.println("\n1. The data: " + data.size() + " rows of " + data.features()[0].length
@@ -471,7 +379,7 @@ public class Classification {
         System.out.printf("%n3. Train a %d-%d-%d sigmoid network: %,d epochs, learning rate %.1f, one example at a time%n",
                 data.features()[0].length, Experiment.HIDDEN, data.classes(), Experiment.EPOCHS, Experiment.LEARNING_RATE);
         double[] history = run.train(Experiment.EPOCHS, 100);
-        System.out.printf("   after %,d epochs: total error %.4f%n", Experiment.EPOCHS, history[Experiment.EPOCHS - 1]);
+        System.out.printf("   after %,d epochs: total error %.4f%n", Experiment.EPOCHS, history[Experiment.EPOCHS]);
 
         System.out.println("\n4. Accuracy, two ways");
         Accuracy train = run.trainAccuracy(), test = run.testAccuracy();
@@ -483,13 +391,8 @@ public class Classification {
         printConfusion(confusionMatrix(run.network(), run.testX(), run.split().test().labels(), data.classes()), data.classNames());
         printDoubtful(run);
 
-        Path lossPng = outDir().resolve("07-loss.png"), flowersPng = outDir().resolve("07-flowers.png");
-        Chart flowers = flowerChart(data, run);
-        save(lossChart(history).draw(), lossPng);
-        save(flowers.draw(), flowersPng);
-        System.out.println("\n   plot: " + lossPng);
-        System.out.println("   plot: " + flowersPng);
-        if (readmeFigures) save(flowers.draw(), lessonDir().resolve("flowers.png"));
+        System.out.println("\nplot: " + lossChart(history).save("07-loss.png"));
+        System.out.println("plot: " + flowerChart(data, run).save("07-flowers.png"));
     }
 
     static void printConfusion(int[][] counts, String[] names) {
@@ -523,6 +426,12 @@ public class Classification {
         if (shown == 0) System.out.println("   none");
     }
 
+    static String[] featureNames(Dataset data) {
+        String[] names = new String[data.features()[0].length];
+        for (int j = 0; j < names.length; j++) names[j] = featureName(data, j);
+        return names;
+    }
+
     static String featureName(Dataset data, int j) {
         boolean iris = data.features()[0].length == IRIS_FEATURES.length && data.classNames()[0].equals("setosa");
         return iris ? IRIS_FEATURES[j] : "feature " + (j + 1);
@@ -536,10 +445,10 @@ public class Classification {
 
     static Chart lossChart(double[] history) {
         double[] epochs = new double[history.length];
-        for (int e = 0; e < epochs.length; e++) epochs[e] = e + 1;
+        for (int e = 0; e < epochs.length; e++) epochs[e] = e; // history[0] is before training
         Chart chart = new Chart("Training: total error per epoch", "epoch", "total error: sum of (t - o)^2 over the training rows");
-        chart.add("training rows", epochs, history, Style.LINE);
-        chart.yRange(0, history[0] * 1.05);
+        chart.add("training rows", epochs, history, Chart.Style.LINE);
+        chart.yRange = new double[] {0, history[0] * 1.05};
         return chart;
     }
 
@@ -551,12 +460,12 @@ public class Classification {
         for (int c = 0; c < data.classes(); c++) {
             List<double[]> members = new ArrayList<>();
             for (int s = 0; s < data.size(); s++) if (data.labels()[s] == c) members.add(data.features()[s]);
-            chart.add(data.classNames()[c], column(members, a), column(members, b), Style.DOTS);
+            chart.add(data.classNames()[c], column(members, a), column(members, b), Chart.Style.DOTS);
         }
         chart.add("wrong, training row", wrong(run.split().train(), run.trainX(), run.network(), a),
-                wrong(run.split().train(), run.trainX(), run.network(), b), Style.RINGS);
+                wrong(run.split().train(), run.trainX(), run.network(), b), Chart.Style.RINGS);
         chart.add("wrong, test row", wrong(run.split().test(), run.testX(), run.network(), a),
-                wrong(run.split().test(), run.testX(), run.network(), b), Style.RINGS);
+                wrong(run.split().test(), run.testX(), run.network(), b), Chart.Style.RINGS);
         return chart;
     }
 
@@ -615,7 +524,7 @@ public class Classification {
         for (Experiment run : new Experiment[] {standardised, raw}) {
             double[] history = run.train(Experiment.EPOCHS, 0);
             System.out.printf("   %-13s %7.3f   %7.3f   %7.3f      %6.2f%%%n", run == raw ? "raw" : "standardised",
-                    history[9], history[99], history[999], 100 * run.testAccuracy().byArgMax());
+                    history[10], history[100], history[1000], 100 * run.testAccuracy().byArgMax());
         }
         System.out.println("   Raw sepal lengths are around 6: with weights up to 1 in size, a hidden neuron's sum starts far");
         System.out.println("   from 0, where the sigmoid is flat and learns slowly, and the features with the largest");
@@ -639,7 +548,8 @@ public class Classification {
     static void exerciseTenSplits(Dataset data, long seed) {
         System.out.println("Exercise 3: the lesson's recipe with seeds " + seed + " to " + (seed + 9));
         double sum = 0, sumSquares = 0, worst = 1, best = 0;
-        for (long s = seed; s < seed + 10; s++) {
+        for (int k = 0; k < 10; k++) {
+            long s = seed + k; // past Long.MAX_VALUE it wraps round, which is still a seed
             Experiment run = Experiment.prepare(data, new Random(s));
             run.train(Experiment.EPOCHS, 0);
             double accuracy = run.testAccuracy().byArgMax();
@@ -659,10 +569,155 @@ public class Classification {
         System.out.println("   measurement: compare recipes over several seeds, not on one lucky split.");
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ---------------------------------------------------------------- reading the data
 
-    static final String USAGE =
-            "usage: java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--exercise 1|2|3] [--readme-figures]";
+    /** Rows of features with a class index each, as read from a file like datasets/iris.csv. */
+    record Dataset(String source, double[][] features, int[] labels, String[] classNames) {
+        int classes() {
+            return classNames.length;
+        }
+
+        int size() {
+            return labels.length;
+        }
+
+        /** The rows at the given indices, in that order. */
+        Dataset rows(int[] indices) {
+            double[][] x = new double[indices.length][];
+            int[] y = new int[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                x[i] = features[indices[i]];
+                y[i] = labels[indices[i]];
+            }
+            return new Dataset(source, x, y, classNames);
+        }
+
+        double[][] oneHotTargets() {
+            double[][] targets = new double[size()][];
+            for (int s = 0; s < size(); s++) targets[s] = oneHot(labels[s], classes());
+            return targets;
+        }
+    }
+
+    static final String[] IRIS_FEATURES = {"sepal length", "sepal width", "petal length", "petal width"};
+
+    /**
+     * Reads a file in the format of datasets/iris.csv: a header "rows,features,class names..."
+     * and then one line per row, the features followed by the class index (0, 1, ...).
+     * Anything else is a UserError naming the file, the line and the column.
+     */
+    static Dataset readDataset(Path file) {
+        List<String> lines;
+        if (Files.exists(file) && !Files.isRegularFile(file)) throw new UserError(file + " is not a file; give --data a CSV file");
+        try {
+            lines = new ArrayList<>(Files.readAllLines(file));
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
+                    + "; pass --data FILE.csv in the format of datasets/iris.csv");
+        }
+        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) lines.set(0, lines.get(0).substring(1)); // a byte-order mark
+        if (lines.isEmpty() || lines.get(0).isBlank()) throw new UserError(file + " is empty; " + HEADER_HELP);
+        String[] header = lines.get(0).split(",", -1);
+        if (header.length < 4) throw new UserError(file + " line 1: " + HEADER_HELP);
+        int rows = count(header[0], file), columns = count(header[1], file);
+        String[] classNames = new String[header.length - 2];
+        for (int c = 0; c < classNames.length; c++) classNames[c] = header[c + 2].strip();
+
+        List<double[]> features = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int line = 2; line <= lines.size(); line++) {
+            String text = lines.get(line - 1);
+            if (text.isBlank()) continue;
+            String[] cells = text.split(",", -1);
+            if (cells.length != columns + 1) {
+                throw new UserError(file + " line " + line + " has " + cells.length + " fields, expected "
+                        + (columns + 1) + " (" + columns + " features and the class index, as the header says)");
+            }
+            double[] x = new double[columns];
+            for (int c = 0; c < columns; c++) x[c] = number(cells[c], file, line, c + 1);
+            double label = number(cells[columns], file, line, columns + 1);
+            if (label != Math.rint(label) || label < 0 || label >= classNames.length) {
+                throw new UserError(file + " line " + line + ", column " + (columns + 1) + ": class index '"
+                        + cells[columns].strip() + "' should be a whole number from 0 to " + (classNames.length - 1)
+                        + " (" + String.join(", ", classNames) + ")");
+            }
+            features.add(x);
+            labels.add((int) label);
+        }
+        if (features.size() != rows) {
+            throw new UserError(file + ": the header says " + rows + " rows but the file has " + features.size()
+                    + "; fix the first number of line 1");
+        }
+        return new Dataset(file.toString(), features.toArray(new double[0][]),
+                labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
+    }
+
+    static final String HEADER_HELP = "the first line should be 'rows,features,class names...' "
+            + "like datasets/iris.csv's '150,4,setosa,versicolor,virginica'";
+
+    static int count(String cell, Path file) {
+        try {
+            int n = Integer.parseInt(cell.strip());
+            if (n >= 2) return n;
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new UserError(file + " line 1: '" + cell.strip() + "' should be a whole number of at least 2; " + HEADER_HELP);
+    }
+
+    static double number(String cell, Path file, int line, int column) {
+        String where = file + " line " + line + ", column " + column + ": ";
+        try {
+            double v = Double.parseDouble(cell.strip());
+            if (Math.abs(v) <= 1e100) return v;
+            throw new UserError(where + (Double.isFinite(v) ? cell.strip() + " is too large to square; rescale that column"
+                    : "the value is not a finite number"));
+        } catch (NumberFormatException e) {
+            throw new UserError(where + "'" + cell.strip() + "' is not a number");
+        }
+    }
+
+    /** Training and test rows, kept apart so that the test rows judge data the network never saw. */
+    record Split(Dataset train, Dataset test) {}
+
+    /**
+     * Shuffles the row numbers with rng and puts the first 20% (rounded up) aside for testing,
+     * as scikit-learn's train_test_split(test_size=0.2) does.
+     */
+    static Split split(Dataset data, Random rng) {
+        int n = data.size(), testSize = (int) Math.ceil(n * 0.2);
+        if (n - testSize < 2) {
+            throw new UserError(data.source() + " has " + n + " rows; an 80/20 split needs at least 3"
+                    + " (2 to train on, so that features have a spread, and 1 to test)");
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        shuffle(order, rng);
+        int[] test = new int[testSize], train = new int[n - testSize];
+        System.arraycopy(order, 0, test, 0, testSize);
+        System.arraycopy(order, testSize, train, 0, n - testSize);
+        return new Split(data.rows(train), data.rows(test));
+    }
+
+    /** Fisher-Yates: every order of the array is equally likely. */
+    static void shuffle(int[] a, Random rng) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -671,96 +726,95 @@ public class Classification {
         }
     }
 
-    record Options(long seed, Path data, int exercise, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            Path data = courseRoot().resolve("datasets").resolve("iris.csv");
-            int exercise = 0;
-            boolean readmeFigures = false;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--data" -> data = Path.of(value(args, ++i, "--data", "a file name"));
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            return new Options(seed, data, exercise, readmeFigures);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static String value(String[] args, int i, String flag, String what) {
-            if (i >= args.length) throw new UserError(flag + " needs " + what + "; " + USAGE);
-            return args[i];
+        boolean has(String name) {
+            return given.containsKey(name);
         }
 
-        static long number(String[] args, int i, String flag) {
-            String text = value(args, i, flag, "a number");
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(text);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + text + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** The course's top folder: the first folder, walking up, that holds datasets/. */
-    static Path courseRoot() {
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
         return here;
     }
 
-    /** out/ in the course's top folder. */
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the picture its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("07");
-    }
-
-    /** Writes into a temporary file first, so a failure never leaves half a PNG behind. */
-    static void save(BufferedImage image, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            Path dir = png.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + png.getFileName(), ".tmp");
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
             try {
-                ImageIO.write(image, "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
-                Files.deleteIfExists(tmp);
+                Files.deleteIfExists(partial);
             }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** How a series is drawn: joined by a line, or as separate points (filled dots or open rings). */
-    enum Style { LINE, DOTS, RINGS }
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
 
-    /** A chart drawn with java.awt: axes, ticks, labels and a legend. */
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final Color[] PALETTE = {
-            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75)};
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
-
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
         record Series(String name, double[] x, double[] y, Style style) {}
 
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        Double yMin, yMax;
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -768,185 +822,116 @@ public class Classification {
             this.yLabel = yLabel;
         }
 
-        void add(String name, double[] x, double[] y, Style style) {
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
             series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** Fixes the y axis instead of fitting it to the data; points outside are clipped. */
-        void yRange(double min, double max) {
-            yMin = min;
-            yMax = max;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            boolean points = false;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-                points |= s.style != Style.LINE;
-            }
-            if (points) { // a margin, so that no dot sits on the frame
-                double dx = (x1 - x0) * 0.04, dy = (y1 - y0) * 0.04;
-                x0 -= dx; x1 += dx; y0 -= dy; y1 += dy;
-            }
-            if (yMin != null) { y0 = yMin; y1 = yMax; }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                g.setColor(PALETTE[s % PALETTE.length]);
-                if (line.style == Style.LINE) {
-                    Path2D.Double path = new Path2D.Double();
-                    path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                    for (int i = 1; i < line.x.length; i++) {
-                        path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
-                    }
-                    g.setStroke(new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-                    g.draw(path);
-                } else {
-                    for (int i = 0; i < line.x.length; i++) {
-                        marker(g, line.style, xAxis.position(line.x[i]), yAxis.position(line.y[i]));
-                    }
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** A filled dot, or an open ring large enough to circle a dot. */
-        static void marker(Graphics2D g, Style style, double x, double y) {
-            if (style == Style.DOTS) {
-                g.fill(new Ellipse2D.Double(x - 4, y - 4, 8, 8));
-            } else {
-                g.setStroke(new BasicStroke(2f));
-                g.draw(new Ellipse2D.Double(x - 8, y - 8, 16, 16));
-            }
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** The legend, in the top corner where it hides fewer data points. */
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (Series s : series) width = Math.max(width, fm.stringWidth(s.name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * series.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            for (int s = 0; s < series.size(); s++) {
-                int rowY = y + 14 + s * rowHeight;
-                Style style = series.get(s).style;
-                g.setColor(PALETTE[s % PALETTE.length]);
-                if (style == Style.LINE) {
-                    g.setStroke(new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-                    g.drawLine(x + 8, rowY, x + 30, rowY);
-                } else {
-                    marker(g, style, x + 19, rowY);
-                }
-                g.setColor(Color.BLACK);
-                g.drawString(series.get(s).name, x + 38, rowY + fm.getAscent() / 2 - 1);
-            }
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
-        }
-    }
-
-    /** Maps data values to pixels, and picks round tick values (1, 2 or 5 times a power of ten). */
-    record Axis(double min, double max, int fromPixel, int toPixel) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        double position(double v) {
-            return fromPixel + (v - min) / (max - min) * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
-            double step = step();
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

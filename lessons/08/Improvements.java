@@ -4,17 +4,22 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +34,20 @@ import javax.imageio.ImageIO;
  * remember the previous step (momentum), and a cap on each gradient (clipping). Plus the tools
  * to watch training: a loss chart, a sparkline, and a detector that stops a stalled run.
  *
- * Run: java lessons/08/Improvements.java [--seed N] [--exercise 1|2|3] [--linear] [--readme-figures]
+ * Follows: the UPM hands-on, sections 5a "Weight initialization" and 5b "Improving stability and
+ * convergence"; see README.md for the authors.
+ * New here: Init (uniform, Glorot uniform, He normal, He uniform, LeCun normal: the tutorial's
+ * "Xavier" is He uniform), Training (momentum, clipping, shuffling, patience), shuffle and
+ * StallDetector.
+ * Carried: Activation from lesson 03; error, errorGradient, checkSameLength and totalError from
+ * lesson 04; Standardiser from lesson 06; oneHot and argMax from lesson 07, unchanged.
+ * Changed: Neuron: its random weights come from an Init, and it keeps its last step
+ * (weightVelocities, biasVelocity) so that update(Training) can add momentum and clip the
+ * gradients. NeuralNetwork: random takes an Init; update and backpropagate take a Training;
+ * parameters and setParameters let the stall detector keep the best weights. train takes a Training
+ * and a Random, shuffles, and stops when the stall detector says so.
+ *
+ * Run: java lessons/08/Improvements.java [--seed N] [--exercise 1|2|3] [--linear]
  */
 public class Improvements {
 
@@ -90,7 +108,7 @@ public class Improvements {
 
         /**
          * One step with momentum: clip the gradient g to [-clip, clip], then v = momentum * v -
-         * learningRate * g, and move the parameter by v. Momentum 0 and no clip is lesson 04's step.
+         * learningRate * g, and move the parameter by v. Momentum 0 and no clip is lesson 03's step.
          */
         void update(Training training) {
             double momentum = training.momentum(), rate = training.learningRate();
@@ -103,75 +121,35 @@ public class Improvements {
         }
     }
 
-    /** Activations, each with its derivative written in terms of its output y = f(z). */
+    /** Activations, each with its derivative f'(z) written in terms of its output y = f(z). */
     enum Activation {
-        SIGMOID("sigmoid") {
+        SIGMOID("sigmoid", "y(1 - y)") {
             double apply(double z) { return 1 / (1 + Math.exp(-z)); }
             double derivative(double y) { return y * (1 - y); }
         },
-        TANH("tanh") {
+        TANH("tanh", "1 - y^2") {
             double apply(double z) { return Math.tanh(z); }
             double derivative(double y) { return 1 - y * y; }
         },
-        RELU("ReLU") {
+        RELU("ReLU", "1 if y > 0, else 0") {
             double apply(double z) { return Math.max(0, z); }
             double derivative(double y) { return y > 0 ? 1 : 0; }
+        },
+        LEAKY_RELU("leaky ReLU", "1 if y > 0, else 0.01") {
+            double apply(double z) { return z > 0 ? z : 0.01 * z; }
+            double derivative(double y) { return y > 0 ? 1 : 0.01; }
         };
 
-        final String label;
+        final String label, formula;
 
-        Activation(String label) {
+        Activation(String label, String formula) {
             this.label = label;
+            this.formula = formula;
         }
 
         abstract double apply(double z);
 
         abstract double derivative(double y);
-    }
-
-    /**
-     * Where the weights start. Each scheme picks the spread of a neuron's weights from how many
-     * inputs feed it (n_in) and, for Glorot, how many neurons its layer has (n_out).
-     */
-    enum Init {
-        UNIFORM("uniform(-1, 1)", "U(-1, 1), the tutorial's default", "1/3") {
-            double weight(int in, int out, Random rng) { return 2 * rng.nextDouble() - 1; }
-            double variance(int in, int out) { return 1.0 / 3; }
-        },
-        GLOROT("Glorot uniform", "U(-a, a), a = sqrt(6/(n_in + n_out))", "2/(n_in + n_out)") {
-            double weight(int in, int out, Random rng) { return Math.sqrt(6.0 / (in + out)) * (2 * rng.nextDouble() - 1); }
-            double variance(int in, int out) { return 2.0 / (in + out); }
-        },
-        HE("He normal", "N(0, std sqrt(2/n_in))", "2/n_in") {
-            double weight(int in, int out, Random rng) { return Math.sqrt(2.0 / in) * rng.nextGaussian(); }
-            double variance(int in, int out) { return 2.0 / in; }
-        },
-        LECUN("LeCun normal", "N(0, std sqrt(1/n_in))", "1/n_in") {
-            double weight(int in, int out, Random rng) { return Math.sqrt(1.0 / in) * rng.nextGaussian(); }
-            double variance(int in, int out) { return 1.0 / in; }
-        },
-        TUTORIAL_XAVIER("tutorial's Xavier", "U(-a, a), a = sqrt(6/n_in)", "2/n_in") {
-            double weight(int in, int out, Random rng) { return Math.sqrt(6.0 / in) * (2 * rng.nextDouble() - 1); }
-            double variance(int in, int out) { return 2.0 / in; }
-        };
-
-        final String label, distribution, formula;
-
-        Init(String label, String distribution, String formula) {
-            this.label = label;
-            this.distribution = distribution;
-            this.formula = formula;
-        }
-
-        abstract double weight(int in, int out, Random rng);
-
-        /** The variance of weight(in, out, rng): a^2/3 for U(-a, a), std^2 for a normal. */
-        abstract double variance(int in, int out);
-
-        /** Biases start at 0, as in the papers; only the tutorial's default draws them too. */
-        double bias(Random rng) {
-            return this == UNIFORM ? 2 * rng.nextDouble() - 1 : 0;
-        }
     }
 
     /** Layers of neurons; the last layer is the output layer. */
@@ -252,6 +230,14 @@ public class Improvements {
         }
     }
 
+    /** E = 1/2 sum (t - o)^2; the 1/2 cancels when differentiating. */
+    static double error(double[] target, double[] output) {
+        checkSameLength(target, output);
+        double sum = 0;
+        for (int i = 0; i < target.length; i++) sum += (target[i] - output[i]) * (target[i] - output[i]);
+        return sum / 2;
+    }
+
     /** dE/do = o - t */
     static double[] errorGradient(double[] target, double[] output) {
         checkSameLength(target, output);
@@ -263,6 +249,128 @@ public class Improvements {
     static void checkSameLength(double[] target, double[] output) {
         if (target.length != output.length) {
             throw new IllegalArgumentException("expected " + output.length + " targets, got " + target.length);
+        }
+    }
+
+    /**
+     * Lesson 04's training loop, with this lesson's options: shuffles the examples every epoch if
+     * asked, steps with momentum and clipping, and stops when the stall detector says so (then
+     * putting back the best weights it saw). history[e] is the total error after e epochs
+     * (history[0]: before training), for every epoch trained; it is printed after epoch 1 and
+     * every printEvery epochs (printEvery 0: never).
+     */
+    static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets, int epochs,
+            Training training, Random rng, int printEvery) {
+        int[] order = new int[inputs.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        StallDetector stall = new StallDetector(training.patience(), net);
+        double[] history = new double[epochs + 1];
+        history[0] = totalError(net, inputs, targets);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            if (training.shuffle()) shuffle(order, rng);
+            for (int i : order) net.backpropagate(inputs[i], targets[i], training);
+            history[epoch] = totalError(net, inputs, targets);
+            if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
+                System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
+            }
+            if (stall.stopsAt(epoch, history[epoch], net)) {
+                net.setParameters(stall.bestParameters);
+                if (printEvery > 0) System.out.println("   " + stall.reason(epoch));
+                return Arrays.copyOf(history, epoch + 1);
+            }
+        }
+        return history;
+    }
+
+    /** The total error, sum over the examples of sum (t - o)^2: twice the examples' E, added up. */
+    static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
+        double sum = 0;
+        for (int i = 0; i < inputs.length; i++) sum += 2 * error(targets[i], net.forward(inputs[i]));
+        return sum;
+    }
+
+    /** Standardisation fitted on the training rows: x' = (x - mean) / std, column by column. */
+    record Standardiser(double[] mean, double[] std) {
+        static Standardiser fit(double[][] x, String[] names) {
+            int columns = x[0].length;
+            double[] mean = new double[columns], std = new double[columns];
+            for (int c = 0; c < columns; c++) {
+                for (double[] row : x) mean[c] += row[c] / x.length;
+                for (double[] row : x) std[c] += (row[c] - mean[c]) * (row[c] - mean[c]) / x.length;
+                std[c] = Math.sqrt(std[c]);
+                if (std[c] <= 1e-12 * Math.max(1, Math.abs(mean[c]))) { // x' would be 0 / 0
+                    throw new UserError("feature '" + names[c] + "' (column " + (c + 1) + ") has the same value, "
+                            + x[0][c] + ", in every training row, so it cannot be standardised; remove that column");
+                }
+            }
+            return new Standardiser(mean, std);
+        }
+
+        double[][] apply(double[][] x) {
+            double[][] scaled = new double[x.length][mean.length];
+            for (int i = 0; i < x.length; i++) {
+                for (int c = 0; c < mean.length; c++) scaled[i][c] = (x[i][c] - mean[c]) / std[c];
+            }
+            return scaled;
+        }
+    }
+
+    /** [0, 1, 0] for class 1 of 3: one output per class, and only the right one is on. */
+    static double[] oneHot(int label, int classes) {
+        double[] target = new double[classes];
+        target[label] = 1;
+        return target;
+    }
+
+    /** The predicted class: the output that is largest. */
+    static int argMax(double[] output) {
+        int best = 0;
+        for (int i = 1; i < output.length; i++) if (output[i] > output[best]) best = i;
+        return best;
+    }
+
+    /**
+     * Where the weights start. Each scheme picks the spread of a neuron's weights from how many
+     * inputs feed it (n_in) and, for Glorot, how many neurons its layer has (n_out).
+     */
+    enum Init {
+        UNIFORM("uniform(-1, 1)", "U(-1, 1), the tutorial's default", "1/3") {
+            double weight(int in, int out, Random rng) { return 2 * rng.nextDouble() - 1; }
+            double variance(int in, int out) { return 1.0 / 3; }
+        },
+        GLOROT("Glorot uniform", "U(-a, a), a = sqrt(6/(n_in + n_out))", "2/(n_in + n_out)") {
+            double weight(int in, int out, Random rng) { return Math.sqrt(6.0 / (in + out)) * (2 * rng.nextDouble() - 1); }
+            double variance(int in, int out) { return 2.0 / (in + out); }
+        },
+        HE("He normal", "N(0, std sqrt(2/n_in))", "2/n_in") {
+            double weight(int in, int out, Random rng) { return Math.sqrt(2.0 / in) * rng.nextGaussian(); }
+            double variance(int in, int out) { return 2.0 / in; }
+        },
+        HE_UNIFORM("He uniform", "U(-a, a), a = sqrt(6/n_in)", "2/n_in") { // the tutorial's "Xavier"
+            double weight(int in, int out, Random rng) { return Math.sqrt(6.0 / in) * (2 * rng.nextDouble() - 1); }
+            double variance(int in, int out) { return 2.0 / in; }
+        },
+        LECUN("LeCun normal", "N(0, std sqrt(1/n_in))", "1/n_in") {
+            double weight(int in, int out, Random rng) { return Math.sqrt(1.0 / in) * rng.nextGaussian(); }
+            double variance(int in, int out) { return 1.0 / in; }
+        };
+
+        final String label, distribution, formula;
+
+        Init(String label, String distribution, String formula) {
+            this.label = label;
+            this.distribution = distribution;
+            this.formula = formula;
+        }
+
+        abstract double weight(int in, int out, Random rng);
+
+        /** The variance of weight(in, out, rng): a^2/3 for U(-a, a), std^2 for a normal. */
+        abstract double variance(int in, int out);
+
+        /** Biases start at 0, as in the papers; only the tutorial's default draws them too. */
+        double bias(Random rng) {
+            return this == UNIFORM ? 2 * rng.nextDouble() - 1 : 0;
         }
     }
 
@@ -306,44 +414,6 @@ public class Improvements {
         }
     }
 
-    /**
-     * Lesson 04's training loop, with this lesson's options: shuffles the examples every epoch if
-     * asked, steps with momentum and clipping, and stops when the stall detector says so (then
-     * putting back the best weights it saw). Prints the total error every printEvery epochs
-     * (0: never) and returns it for every epoch trained.
-     */
-    static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets, int epochs,
-            Training training, Random rng, int printEvery) {
-        int[] order = new int[inputs.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        StallDetector stall = new StallDetector(training.patience(), net);
-        double[] history = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            if (training.shuffle()) shuffle(order, rng);
-            for (int i : order) net.backpropagate(inputs[i], targets[i], training);
-            history[epoch] = totalError(net, inputs, targets);
-            if (printEvery > 0 && epoch % printEvery == 0) {
-                System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
-            }
-            if (stall.stopsAt(epoch, history[epoch], net)) {
-                net.setParameters(stall.bestParameters);
-                if (printEvery > 0) System.out.println("   " + stall.reason(epoch));
-                return Arrays.copyOf(history, epoch + 1);
-            }
-        }
-        return history;
-    }
-
-    /** sum over examples of sum (t - o)^2: the tutorial's "total error" (twice our E, summed). */
-    static double totalError(NeuralNetwork net, double[][] inputs, double[][] targets) {
-        double sum = 0;
-        for (int i = 0; i < inputs.length; i++) {
-            double[] output = net.forward(inputs[i]);
-            for (int k = 0; k < output.length; k++) sum += (targets[i][k] - output[k]) * (targets[i][k] - output[k]);
-        }
-        return sum;
-    }
-
     /** Fisher-Yates: every order of the array is equally likely. */
     static void shuffle(int[] a, Random rng) {
         for (int i = a.length - 1; i > 0; i--) {
@@ -355,15 +425,15 @@ public class Improvements {
     }
 
     /**
-     * Watches the total error after every epoch and remembers the best weights seen. Training has
-     * stalled when the error has not fallen 1% below its mark for `patience` epochs (0: never), or
-     * at once when it is no longer a number: a step so large that a sum overflowed.
+     * Watches the total error after every epoch (counted from 1) and remembers the best weights
+     * seen. Training has stalled when the error has not fallen 1% below its mark for `patience`
+     * epochs (0: never), or at once when it is no longer a number: a step so large that a sum overflowed.
      */
     static class StallDetector {
         static final double PROGRESS = 0.01;
         final int patience;
         double last, best = Double.POSITIVE_INFINITY, mark = Double.POSITIVE_INFINITY;
-        int bestEpoch = -1, markEpoch = -1;
+        int bestEpoch, markEpoch; // 0: the starting weights, before epoch 1
         double[] bestParameters;
 
         StallDetector(int patience, NeuralNetwork net) {
@@ -388,91 +458,21 @@ public class Improvements {
 
         String reason(int epoch) {
             String why = Double.isFinite(last)
-                    ? String.format("the total error has not fallen 1%% below %.4f (epoch %d) for %d epochs", mark, markEpoch, patience)
+                    ? String.format("the total error has not fallen 1%% below %.4f (epoch %d) for %d epochs", mark, markEpoch, epoch - markEpoch)
                     : "the total error is no longer a number (the steps are too large)";
-            String kept = bestEpoch < 0 ? "put back the starting weights"
+            String kept = bestEpoch == 0 ? "put back the starting weights"
                     : String.format("kept the best weights, from epoch %d (total error %.4f)", bestEpoch, best);
             return String.format("stopped after epoch %d: %s;%n   %s", epoch, why, kept);
         }
     }
 
-    // ---------------------------------------------------------------- the data: Iris, as in lesson 07
-
-    /** Standardised training and test rows, the one-hot training targets, and the test labels. */
-    record Iris(double[][] trainX, double[][] trainTargets, double[][] testX, int[] testLabels) {
-        static final int TEST_ROWS = 30;
-
-        /**
-         * A seeded 80/20 split, standardised with the training rows' statistics as in lesson 07.
-         * The training rows stay in the file's order, sorted by species, the way data often come.
-         */
-        static Iris split(double[][] features, int[] labels, Random rng) {
-            int[] order = new int[labels.length];
-            for (int i = 0; i < order.length; i++) order[i] = i;
-            shuffle(order, rng);
-            int[] test = Arrays.copyOf(order, TEST_ROWS);
-            int[] train = Arrays.copyOfRange(order, TEST_ROWS, order.length);
-            Arrays.sort(train);
-            double[] mean = new double[features[0].length], std = new double[mean.length];
-            for (int i : train) for (int j = 0; j < mean.length; j++) mean[j] += features[i][j] / train.length;
-            for (int i : train) for (int j = 0; j < mean.length; j++) std[j] += Math.pow(features[i][j] - mean[j], 2) / train.length;
-            for (int j = 0; j < std.length; j++) std[j] = Math.sqrt(std[j]);
-            double[][] trainTargets = new double[train.length][3];
-            for (int s = 0; s < train.length; s++) trainTargets[s][labels[train[s]]] = 1;
-            return new Iris(standardise(features, train, mean, std), trainTargets,
-                    standardise(features, test, mean, std), pick(labels, test));
-        }
-
-        static double[][] standardise(double[][] features, int[] rows, double[] mean, double[] std) {
-            double[][] x = new double[rows.length][mean.length];
-            for (int s = 0; s < rows.length; s++) {
-                for (int j = 0; j < mean.length; j++) x[s][j] = (features[rows[s]][j] - mean[j]) / std[j];
-            }
-            return x;
-        }
-
-        static int[] pick(int[] labels, int[] rows) {
-            int[] picked = new int[rows.length];
-            for (int s = 0; s < rows.length; s++) picked[s] = labels[rows[s]];
-            return picked;
-        }
-
-        /** Share of the test rows whose largest output is the right species. */
-        double testAccuracy(NeuralNetwork net) {
-            int right = 0;
-            for (int s = 0; s < testX.length; s++) if (argMax(net.forward(testX[s])) == testLabels[s]) right++;
-            return (double) right / testX.length;
-        }
-    }
-
-    static int argMax(double[] output) {
-        int best = 0;
-        for (int i = 1; i < output.length; i++) if (output[i] > output[best]) best = i;
-        return best;
-    }
-
-    /** datasets/iris.csv: a header line, then 150 lines of 4 measurements and the species (0, 1, 2). */
-    static double[][] irisFeatures;
-    static int[] irisLabels;
-
-    static void readIris() {
-        Path file = courseRoot().resolve("datasets").resolve("iris.csv");
-        try {
-            List<String> lines = Files.readAllLines(file);
-            irisFeatures = new double[lines.size() - 1][4];
-            irisLabels = new int[lines.size() - 1];
-            for (int s = 0; s < irisLabels.length; s++) {
-                String[] cells = lines.get(s + 1).split(",");
-                for (int j = 0; j < 4; j++) irisFeatures[s][j] = Double.parseDouble(cells[j]);
-                irisLabels[s] = Integer.parseInt(cells[4].strip());
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot read " + file + " (" + e.getMessage() + "); it should be the course's"
-                    + " copy of iris.csv: see datasets/README.md");
-        }
-    }
-
     // ---------------------------------------------------------------- the lesson
+
+    static final String USAGE = """
+            java lessons/08/Improvements.java [--seed N] [--exercise 1|2|3] [--linear]
+              --seed N       first seed of the splits and starting weights (default 42)
+              --exercise N   run exercise N of the README instead of the lesson
+              --linear       draw the loss chart on a linear scale instead of a log scale""";
 
     static final int[] SIZES = {4, 4, 3};
     static final double LEARNING_RATE = 0.1, MOMENTUM = 0.9, MAX_GRADIENT = 1;
@@ -484,34 +484,35 @@ public class Improvements {
                 Training.plain(LEARNING_RATE).withShuffle(true).withMomentum(MOMENTUM).withClip(MAX_GRADIENT));
 
         /** Trains a fresh network on this seed's split; returns it and its history. */
-        Run run(long seed, int epochs, int printEvery) {
+        Result run(long seed, int epochs, int printEvery) {
             Random rng = new Random(seed);
             Iris data = Iris.split(irisFeatures, irisLabels, rng);
             NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, init, rng);
             double[] history = train(net, data.trainX(), data.trainTargets(), epochs, training, rng, printEvery);
-            return new Run(data, net, history);
+            return new Result(data, net, history);
         }
     }
 
-    record Run(Iris data, NeuralNetwork net, double[] history) {
+    /** One training run: its data, the network it left, and its total error after e epochs, history[e]. */
+    record Result(Iris data, NeuralNetwork net, double[] history) {
         /** The first epoch (counting from 1) that ended below the threshold, or -1 if none did. */
         int epochsTo(double threshold) {
-            for (int e = 0; e < history.length; e++) if (history[e] < threshold) return e + 1;
+            for (int e = 1; e < history.length; e++) if (history[e] < threshold) return e;
             return -1;
         }
     }
 
     public static void main(String[] args) {
-        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
         try {
-            Options options = Options.parse(args);
+            Flags flags = Flags.parse(args);
+            long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            int exercise = (int) flags.number("--exercise", 0, 0, 3);
             readIris();
-            switch (options.exercise) {
-                case 0 -> lesson(options);
-                case 1 -> exerciseBiggerStep(options.seed);
-                case 2 -> exerciseClipping(options.seed);
-                case 3 -> exercisePatience(options.seed);
-                default -> throw new UserError("there is no exercise " + options.exercise + "; try --exercise 1, 2 or 3");
+            switch (exercise) {
+                case 1 -> exerciseBiggerStep(seed);
+                case 2 -> exerciseClipping(seed);
+                case 3 -> exercisePatience(seed);
+                default -> lesson(seed, !flags.has("--linear"));
             }
         } catch (UserError e) {
             System.err.println("Improvements: " + e.getMessage());
@@ -519,17 +520,13 @@ public class Improvements {
         }
     }
 
-    static void lesson(Options options) {
+    static void lesson(long seed, boolean log) {
         System.out.println("Lesson 08: training better, each improvement measured");
-        initialisers(new Random(options.seed));
-        signalThroughDepth(new Random(options.seed));
-        Run[] runs = plainAgainstAll(options.seed);
-        Chart chart = lossChart(runs, !options.linear);
-        Path png = outDir().resolve("08-loss.png");
-        save(chart, png);
-        System.out.println("   plot: " + png);
-        if (options.readmeFigures) save(chart, lessonDir().resolve("loss.png"));
-        experiments(options.seed);
+        initialisers(new Random(seed));
+        signalThroughDepth(new Random(seed));
+        Result[] runs = plainAgainstAll(seed);
+        System.out.println("\n   plot: " + lossChart(runs, log).save("08-loss.png"));
+        experiments(seed);
     }
 
     static final int FAN_IN = 64, FAN_OUT = 32, DRAWS = 100_000;
@@ -545,8 +542,9 @@ public class Improvements {
             System.out.printf("   %-18s %-38s %-17s  %.5f   (%,d draws)%n", init.label, init.distribution,
                     String.format("%s = %.5f", init.formula, init.variance(FAN_IN, FAN_OUT)), sampleVariance(w), DRAWS);
         }
-        System.out.println("   The tutorial's \"Xavier\" has the variance 2/n_in of He, not Glorot's 2/(n_in + n_out):");
-        System.out.println("   it is He's rule with a uniform draw. The real Glorot uses both fan-in and fan-out.");
+        System.out.println("   The tutorial's xavier_init draws U(-a, a) with a = sqrt(6/n_in): its variance is He's 2/n_in,");
+        System.out.println("   not Glorot's 2/(n_in + n_out), so it is He uniform. Glorot's rule (also called Xavier's) uses");
+        System.out.println("   both fan-in and fan-out. The tutorial's he_init and lecun_init are He normal and LeCun normal.");
     }
 
     static double sampleVariance(double[] x) {
@@ -568,15 +566,25 @@ public class Improvements {
         Arrays.fill(sizes, WIDTH);
         Activation[] activations = {Activation.TANH, Activation.TANH, Activation.TANH, Activation.RELU, Activation.RELU, Activation.RELU};
         Init[] inits = {Init.UNIFORM, Init.GLOROT, Init.LECUN, Init.UNIFORM, Init.LECUN, Init.HE};
+        double[][] spreads = new double[inits.length][];
         for (int k = 0; k < inits.length; k++) {
-            double[] spread = layerSpreads(NeuralNetwork.random(sizes, activations[k], inits[k], rng), inputs);
+            double[] spread = spreads[k] = layerSpreads(NeuralNetwork.random(sizes, activations[k], inits[k], rng), inputs);
             System.out.printf("   %-11s %-18s %8.3g  %8.3g  %8.3g  %8.3g%n", activations[k].label, inits[k].label,
                     spread[0], spread[1], spread[4], spread[9]);
         }
         System.out.println("   Too wide a start and tanh sits at +-1, where its slope (and every gradient through it) is");
-        System.out.println("   near 0, while ReLU outputs grow about fourfold per layer. Too narrow and the signal fades:");
-        System.out.println("   LeCun's 1/n_in halves ReLU's variance at every layer. He's 2/n_in makes up for ReLU zeroing");
-        System.out.println("   half of every sum and holds it steady; Glorot and LeCun let tanh fade only slowly.");
+        System.out.printf("   near 0, while ReLU outputs grow %.1f-fold per layer (from layer 1 to 10). Too narrow and the%n",
+                perLayer(spreads[3]));
+        System.out.printf("   signal fades: with LeCun's 1/n_in, ReLU's variance changes %.2f-fold per layer. He's 2/n_in makes%n",
+                Math.pow(perLayer(spreads[4]), 2));
+        System.out.printf("   up for ReLU zeroing half of every sum: %.2f-fold per layer. Glorot and LeCun let tanh fade%n",
+                perLayer(spreads[5]));
+        System.out.printf("   only slowly (%.2f- and %.2f-fold per layer).%n", perLayer(spreads[1]), perLayer(spreads[2]));
+    }
+
+    /** The average factor by which the spread changes from one layer to the next, from layer 1 to the last. */
+    static double perLayer(double[] spread) {
+        return Math.pow(spread[spread.length - 1] / spread[0], 1.0 / (spread.length - 1));
     }
 
     /** The standard deviation of every layer's outputs, over all the inputs and all the neurons. */
@@ -599,7 +607,7 @@ public class Improvements {
     static final int LONG_RUN = 3000, PATIENCE = 100;
 
     /** Step 2: the tutorial's plain training against all four improvements, with the stall detector on. */
-    static Run[] plainAgainstAll(long seed) {
+    static Result[] plainAgainstAll(long seed) {
         System.out.printf("%n2. Iris, %d-%d-%d sigmoid, learning rate %.1f, up to %,d epochs; the stall detector stops a run%n",
                 SIZES[0], SIZES[1], SIZES[2], LEARNING_RATE, LONG_RUN);
         System.out.printf("   when its total error has not fallen 1%% for %d epochs. The %d training rows come in the file's%n",
@@ -609,13 +617,13 @@ public class Improvements {
         String[] descriptions = {"uniform(-1, 1) weights, file order, no momentum, no clipping",
             String.format("Glorot weights, shuffled every epoch, momentum %.1f, gradients clipped to [-%.0f, %.0f]",
                     MOMENTUM, MAX_GRADIENT, MAX_GRADIENT)};
-        Run[] runs = new Run[2];
+        Result[] runs = new Result[2];
         for (int k = 0; k < 2; k++) {
             Recipe recipe = recipes[k];
             System.out.println("\n   " + recipe.name() + ": " + descriptions[k]);
             Recipe patient = new Recipe(recipe.name(), recipe.init(), recipe.training().withPatience(PATIENCE));
             runs[k] = patient.run(seed, LONG_RUN, 500);
-            System.out.printf("   test accuracy %.2f%%; total error, epoch 0 to %d, log scale:%n",
+            System.out.printf("   test accuracy %.2f%%; total error from before training to epoch %d, log scale:%n",
                     100 * runs[k].data().testAccuracy(runs[k].net()), runs[k].history().length - 1);
             printUtf8("   " + sparkline(runs[k].history(), 60));
         }
@@ -645,16 +653,15 @@ public class Improvements {
         utf8.flush();
     }
 
-    static Chart lossChart(Run[] runs, boolean log) {
+    static Chart lossChart(Result[] runs, boolean log) {
         Chart chart = new Chart("Iris: total error per epoch", "epoch",
                 "total error over the 120 training rows" + (log ? " (log scale)" : ""));
-        Color[] colours = {BLUE, RED};
         for (int k = 0; k < runs.length; k++) {
             double[] history = runs[k].history(), epochs = new double[history.length];
-            for (int e = 0; e < epochs.length; e++) epochs[e] = e + 1;
-            chart.add(k == 0 ? "plain gradient descent" : "all four improvements", epochs, history, colours[k]);
+            for (int e = 0; e < epochs.length; e++) epochs[e] = e; // history[0] is before training
+            chart.add(k == 0 ? "plain gradient descent" : "all four improvements", epochs, history, Chart.Style.LINE);
         }
-        if (log) chart.logY();
+        chart.logY = log;
         return chart;
     }
 
@@ -667,6 +674,7 @@ public class Improvements {
         return List.of(Recipe.PLAIN,
                 new Recipe("+ Glorot uniform init", Init.GLOROT, plain),
                 new Recipe("+ He normal init", Init.HE, plain),
+                new Recipe("+ He uniform init", Init.HE_UNIFORM, plain),
                 new Recipe("+ LeCun normal init", Init.LECUN, plain),
                 new Recipe("+ shuffling", Init.UNIFORM, plain.withShuffle(true)),
                 new Recipe("+ momentum " + MOMENTUM, Init.UNIFORM, plain.withMomentum(MOMENTUM)),
@@ -696,8 +704,9 @@ public class Improvements {
         System.out.println("   recipe                          epochs to < " + (int) THRESHOLD + "      test accuracy");
         for (Recipe recipe : recipes) {
             Stats epochs = new Stats(), accuracy = new Stats();
-            for (long s = seed; s < seed + SEEDS; s++) {
-                Run run = recipe.run(s, EPOCHS, 0);
+            for (int k = 0; k < SEEDS; k++) {
+                long s = seed + k; // past Long.MAX_VALUE it wraps round, which is still a seed
+                Result run = recipe.run(s, EPOCHS, 0);
                 if (run.epochsTo(THRESHOLD) > 0) epochs.add(run.epochsTo(THRESHOLD));
                 accuracy.add(100 * run.data().testAccuracy(run.net()));
             }
@@ -753,11 +762,14 @@ public class Improvements {
         Iris data = Iris.split(irisFeatures, irisLabels, rng);
         NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, Init.UNIFORM, rng);
         int trained = 0;
+        double largest = 0;
         for (int epochs : new int[] {0, 10, 100, 300}) {
             train(net, data.trainX(), data.trainTargets(), epochs - trained, Recipe.PLAIN.training(), rng, 0);
             trained = epochs;
+            double gradient = largestGradient(net, data.trainX(), data.trainTargets());
+            largest = Math.max(largest, gradient);
             System.out.printf("   after %3d epochs of plain training: largest |dE/dw| or |dE/db| over the rows %.4f%n",
-                    epochs, largestGradient(net, data.trainX(), data.trainTargets()));
+                    epochs, gradient);
         }
         Training plain = Training.plain(LEARNING_RATE);
         table(List.of(Recipe.PLAIN,
@@ -766,7 +778,8 @@ public class Improvements {
                 new Recipe("clipping at 0.01", Init.UNIFORM, plain.withClip(0.01)),
                 new Recipe("clipping at 0.001", Init.UNIFORM, plain.withClip(0.001))), seed);
         System.out.println("   Clipping changes only the gradients above its limit. Standardised inputs and sigmoid");
-        System.out.println("   slopes of at most 0.25 keep plain training's gradients far below 1: clipping at 1 never acts.");
+        System.out.printf("   slopes of at most 0.25 keep plain training's gradients small: the largest above is %.4f,%n", largest);
+        System.out.println(largest < 1 ? "   so clipping at 1 would not have acted at those moments." : "   so clipping at 1 does act.");
     }
 
     /** The largest gradient of any weight or bias, over one backward pass per example. */
@@ -788,20 +801,96 @@ public class Improvements {
     static void exercisePatience(long seed) {
         System.out.println("Exercise 3: how patient should the stall detector be? All four improvements, seed " + seed);
         System.out.println("   patience   stopped after   best total error   test accuracy");
-        for (int patience : new int[] {10, 30, 100}) {
-            Recipe recipe = new Recipe("patient", Init.GLOROT, Recipe.ALL.training().withPatience(patience));
-            Run run = recipe.run(seed, 10_000, 0);
-            double best = Arrays.stream(run.history()).min().orElse(Double.NaN);
-            System.out.printf("   %8d   %6d epochs   %16.4f   %12.2f%%%n", patience, run.history().length, best,
-                    100 * run.data().testAccuracy(run.net()));
+        int[] patiences = {10, 30, 100};
+        double[] best = new double[3], accuracy = new double[3];
+        int[] epochs = new int[3];
+        for (int k = 0; k < 3; k++) {
+            Recipe recipe = new Recipe("patient", Init.GLOROT, Recipe.ALL.training().withPatience(patiences[k]));
+            Result run = recipe.run(seed, 10_000, 0);
+            best[k] = Arrays.stream(run.history()).min().orElse(Double.NaN);
+            epochs[k] = run.history().length - 1;
+            accuracy[k] = 100 * run.data().testAccuracy(run.net());
+            System.out.printf("   %8d   %6d epochs   %16.4f   %12.2f%%%n", patiences[k], epochs[k], best[k], accuracy[k]);
         }
-        System.out.println("   More patience buys a lower training error for many more epochs; the test accuracy,");
-        System.out.println("   measured on only 30 flowers, hardly moves.");
+        System.out.printf("   From patience 10 to 100: %d epochs instead of %d, best total error %.4f instead of %.4f;%n",
+                epochs[2], epochs[0], best[2], best[0]);
+        double low = Math.min(accuracy[0], Math.min(accuracy[1], accuracy[2]));
+        double high = Math.max(accuracy[0], Math.max(accuracy[1], accuracy[2]));
+        System.out.printf("   the test accuracy stays between %.2f%% and %.2f%%, where one of the 30 test flowers is %.2f points.%n",
+                low, high, 100.0 / Iris.TEST_ROWS);
     }
 
-    // ---------------------------------------------------------------- flags and errors
+    // ---------------------------------------------------------------- the data: Iris, as in lesson 07
 
-    static final String USAGE = "usage: java lessons/08/Improvements.java [--seed N] [--exercise 1|2|3] [--linear] [--readme-figures]";
+    static final String[] IRIS_FEATURES = {"sepal length", "sepal width", "petal length", "petal width"};
+
+    /** Standardised training and test rows, the one-hot training targets, and the test labels. */
+    record Iris(double[][] trainX, double[][] trainTargets, double[][] testX, int[] testLabels) {
+        static final int TEST_ROWS = 30;
+
+        /**
+         * A seeded 80/20 split, standardised with the training rows' statistics as in lesson 07.
+         * The training rows stay in the file's order, sorted by species, the way data often come.
+         */
+        static Iris split(double[][] features, int[] labels, Random rng) {
+            int[] order = new int[labels.length];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            shuffle(order, rng);
+            int[] test = Arrays.copyOf(order, TEST_ROWS);
+            int[] train = Arrays.copyOfRange(order, TEST_ROWS, order.length);
+            Arrays.sort(train);
+            Standardiser scaler = Standardiser.fit(pick(features, train), IRIS_FEATURES);
+            double[][] trainTargets = new double[train.length][];
+            for (int s = 0; s < train.length; s++) trainTargets[s] = oneHot(labels[train[s]], 3);
+            int[] testLabels = new int[test.length];
+            for (int s = 0; s < test.length; s++) testLabels[s] = labels[test[s]];
+            return new Iris(scaler.apply(pick(features, train)), trainTargets, scaler.apply(pick(features, test)), testLabels);
+        }
+
+        static double[][] pick(double[][] rows, int[] indices) {
+            double[][] picked = new double[indices.length][];
+            for (int s = 0; s < indices.length; s++) picked[s] = rows[indices[s]];
+            return picked;
+        }
+
+        /** Share of the test rows whose largest output is the right species. */
+        double testAccuracy(NeuralNetwork net) {
+            int right = 0;
+            for (int s = 0; s < testX.length; s++) if (argMax(net.forward(testX[s])) == testLabels[s]) right++;
+            return (double) right / testX.length;
+        }
+    }
+
+    /** datasets/iris.csv: a header line, then 150 lines of 4 measurements and the species (0, 1, 2). */
+    static double[][] irisFeatures;
+    static int[] irisLabels;
+
+    static void readIris() {
+        Path file = courseDir().resolve("datasets").resolve("iris.csv");
+        try {
+            List<String> lines = Files.readAllLines(file);
+            irisFeatures = new double[lines.size() - 1][4];
+            irisLabels = new int[lines.size() - 1];
+            for (int s = 0; s < irisLabels.length; s++) {
+                String[] cells = lines.get(s + 1).split(",");
+                for (int j = 0; j < 4; j++) irisFeatures[s][j] = Double.parseDouble(cells[j]);
+                irisLabels[s] = Integer.parseInt(cells[4].strip());
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("cannot read " + file + " (" + e.getMessage() + "); it should be the course's"
+                    + " copy of iris.csv: see datasets/README.md");
+        }
+    }
+
+    // ==================================================================================== plumbing
+    // Flags, user errors, folders, PNG files and charts: the same code, byte for byte, in every
+    // lesson (the chart only in those that draw one). None of it is about neural networks; you
+    // can stop reading here.
+
+    static {
+        System.setProperty("java.awt.headless", "true"); // draw pictures without a screen
+        Locale.setDefault(Locale.ROOT); // print 0.5, not 0,5, whatever the machine's language
+    }
 
     /** A mistake the user can fix: main prints its message on one line and exits with 2. */
     static class UserError extends RuntimeException {
@@ -810,78 +899,95 @@ public class Improvements {
         }
     }
 
-    record Options(long seed, int exercise, boolean linear, boolean readmeFigures) {
-        static Options parse(String[] args) {
-            long seed = 42;
-            int exercise = 0;
-            boolean linear = false, readmeFigures = false;
+    /** The command line: "--name value" pairs and "--switch"es, each checked against USAGE. */
+    record Flags(Map<String, String> given) {
+        static Flags parse(String[] args) {
+            Flags flags = new Flags(new HashMap<>());
+            String usage = "; usage: " + USAGE.lines().findFirst().orElseThrow();
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seed" -> seed = number(args, ++i, "--seed");
-                    case "--exercise" -> exercise = (int) number(args, ++i, "--exercise");
-                    case "--linear" -> linear = true;
-                    case "--readme-figures" -> readmeFigures = true;
-                    default -> throw new UserError("unknown flag '" + args[i] + "'; " + USAGE);
-                }
+                String name = args[i];
+                boolean isSwitch = USAGE.contains("[" + name + "]"), known = isSwitch || USAGE.contains("[" + name + " ");
+                if (name.equals("--help")) System.out.println("usage: " + USAGE + "\n  --out DIR      where pictures go (default: out/ at the course's top)");
+                if (name.equals("--help")) System.exit(0);
+                if (!known && !name.equals("--out")) throw new UserError("unknown flag '" + name + "'" + usage);
+                if (flags.given.containsKey(name)) throw new UserError(name + " is given twice" + usage);
+                if (!isSwitch && i + 1 == args.length) throw new UserError(name + " needs a value" + usage);
+                flags.given.put(name, isSwitch ? "" : args[++i]);
             }
-            return new Options(seed, exercise, linear, readmeFigures);
+            if (flags.given.containsKey("--out")) out = Path.of(flags.given.get("--out"));
+            return flags;
         }
 
-        static long number(String[] args, int i, String flag) {
-            if (i >= args.length) throw new UserError(flag + " needs a number; " + USAGE);
+        boolean has(String name) {
+            return given.containsKey(name);
+        }
+
+        /** The whole number given with a flag (or the fallback), which must lie in [min, max]. */
+        long number(String name, long fallback, long min, long max) {
+            String text = given.getOrDefault(name, "" + fallback);
             try {
-                return Long.parseLong(args[i]);
+                long value = Long.parseLong(text.strip());
+                if (value >= min && value <= max) return value;
             } catch (NumberFormatException e) {
-                throw new UserError(flag + " needs a whole number, not '" + args[i] + "'; " + USAGE);
+                // said below, with the range
             }
+            String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
+            throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
     }
 
-    // ---------------------------------------------------------------- output files
+    /** Where pictures go: the folder given with --out, else out/ at the course's top. */
+    static Path out;
 
-    /** The course's top folder: the first folder, walking up, that holds datasets/. */
-    static Path courseRoot() {
+    static Path outDir() {
+        return out != null ? out : courseDir().resolve("out");
+    }
+
+    /** The course's top folder: the nearest one, from the working folder up, that holds datasets/. */
+    static Path courseDir() {
         Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("datasets"))) return p;
-        }
+        for (Path p = here; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve("datasets"))) return p;
         return here;
     }
 
-    /** out/ in the course's top folder. */
-    static Path outDir() {
-        return courseRoot().resolve("out");
-    }
-
-    /** This lesson's folder, where --readme-figures puts the picture its README shows. */
-    static Path lessonDir() {
-        return courseRoot().resolve("lessons").resolve("08");
-    }
-
-    static final Color BLUE = new Color(31, 119, 180), RED = new Color(214, 39, 40);
-
-    /** Writes the chart, or says in one line why it could not. */
-    static void save(Chart chart, Path png) {
+    /** Writes a PNG through a temporary file, so that a failure never leaves half a picture. */
+    static Path savePng(BufferedImage image, String name) {
+        Path dir = outDir().toAbsolutePath(), png = dir.resolve(name);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + name + ": " + dir + " is a file, not a folder; move it or give --out DIR");
+        }
         try {
-            chart.save(png);
+            Files.createDirectories(dir);
+            Path partial = Files.createTempFile(dir, ".partial-", ".png");
+            try {
+                ImageIO.write(image, "png", partial.toFile());
+                Files.move(partial, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         } catch (IOException e) {
-            throw new UserError("could not write " + png + ": " + e.getMessage());
+            throw new UserError("could not write " + png + " (" + e.getMessage() + "); free some disk space or give --out DIR");
         }
+        Path here = Path.of("").toAbsolutePath();
+        return png.startsWith(courseDir()) ? here.relativize(png) : png; // out/x.png, not /home/.../out/x.png
     }
 
-    /** A line chart drawn with java.awt: axes, ticks, labels and a legend, saved as a PNG. */
+    // ---------------------------------------------------------------- charts, in the lessons that draw one
+
+    /** A chart of lines or points, 800 x 500, with round ticks, axis labels and a legend. */
     static class Chart {
-        static final int WIDTH = 800, HEIGHT = 500, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 55;
+        enum Style { LINE, DASHED, DOTS, RINGS }
 
-        static {
-            System.setProperty("java.awt.headless", "true"); // draw without a screen
-        }
+        record Series(String name, double[] x, double[] y, Style style) {}
 
-        record Series(String name, double[] x, double[] y, Color color) {}
-
+        static final Color[] COLOURS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), Color.DARK_GRAY};
+        static final int LEFT = 80, RIGHT = 780, TOP = 40, BOTTOM = 445; // the plot area, in pixels
         final String title, xLabel, yLabel;
         final List<Series> series = new ArrayList<>();
-        boolean logY;
+        final List<String> names = new ArrayList<>(); // series with one name share a colour and a legend row
+        double[] xRange, yRange; // fitted to the data unless a lesson fixes yRange
+        boolean logY; // a logarithmic y axis: every factor of ten gets the same height
 
         Chart(String title, String xLabel, String yLabel) {
             this.title = title;
@@ -889,211 +995,116 @@ public class Improvements {
             this.yLabel = yLabel;
         }
 
-        /** Adds a line; lines with the same name share one legend entry. */
-        void add(String name, double[] x, double[] y, Color color) {
-            series.add(new Series(name, x, y, color));
+        Chart add(String name, double[] x, double[] y, Style style) {
+            if (x.length != y.length) throw new IllegalArgumentException(x.length + " x values but " + y.length + " y values");
+            series.add(new Series(name, x, y, style));
+            if (!names.contains(name)) names.add(name);
+            return this;
         }
 
-        /** A logarithmic y axis: every factor of ten gets the same height. */
-        void logY() {
-            logY = true;
+        Path save(String name) {
+            return savePng(draw(), name);
         }
 
         BufferedImage draw() {
-            double x0 = Double.MAX_VALUE, x1 = -Double.MAX_VALUE, y0 = Double.MAX_VALUE, y1 = -Double.MAX_VALUE;
-            for (Series s : series) {
-                for (double v : s.x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-                for (double v : s.y) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
-            }
-            Axis xAxis = new Axis(x0, x1, LEFT, WIDTH - RIGHT, false);
-            Axis yAxis = new Axis(y0, y1, HEIGHT - BOTTOM, TOP, logY);
-
-            BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+            xRange = range(true);
+            yRange = yRange != null ? yRange : range(false);
+            BufferedImage image = new BufferedImage(800, 500, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = image.createGraphics();
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+            g.fillRect(0, 0, 800, 500);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
             FontMetrics fm = g.getFontMetrics();
-
-            // grid lines and tick labels
-            for (double t : xAxis.ticks()) {
-                int px = xAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(px, TOP, px, HEIGHT - BOTTOM);
-                g.setColor(Color.DARK_GRAY);
-                String label = xAxis.format(t);
-                g.drawString(label, px - fm.stringWidth(label) / 2, HEIGHT - BOTTOM + 18);
+            for (double t : ticks(xRange, false)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine((int) x(t), TOP, (int) x(t), BOTTOM);
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), (int) x(t) - fm.stringWidth(label(t)) / 2, BOTTOM + 18);
             }
-            for (double t : yAxis.ticks()) {
-                int py = yAxis.pixel(t);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(LEFT, py, WIDTH - RIGHT, py);
-                g.setColor(Color.DARK_GRAY);
-                String label = yAxis.format(t);
-                g.drawString(label, LEFT - 8 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+            for (double t : ticks(yRange, logY)) {
+                g.setColor(new Color(232, 232, 232));
+                g.drawLine(LEFT, (int) y(t), RIGHT, (int) y(t));
+                g.setColor(Color.BLACK);
+                g.drawString(label(t), LEFT - 8 - fm.stringWidth(label(t)), (int) y(t) + 4);
             }
-            g.setColor(Color.BLACK);
-            g.drawRect(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-
-            // the data, clipped to the plot area
-            g.setClip(LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-            for (int s = 0; s < series.size(); s++) {
-                Series line = series.get(s);
-                Path2D.Double path = new Path2D.Double();
-                path.moveTo(xAxis.position(line.x[0]), yAxis.position(line.y[0]));
-                for (int i = 1; i < line.x.length; i++) {
-                    path.lineTo(xAxis.position(line.x[i]), yAxis.position(line.y[i]));
+            g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            for (Series s : series) {
+                Path2D.Double line = new Path2D.Double();
+                for (int i = 0; i < s.x.length; i++) {
+                    if (i == 0) line.moveTo(x(s.x[i]), y(s.y[i])); else line.lineTo(x(s.x[i]), y(s.y[i]));
+                    if (s.style == Style.DOTS || s.style == Style.RINGS) mark(g, s, x(s.x[i]), y(s.y[i]), null);
                 }
-                g.setColor(line.color);
-                g.setStroke(new BasicStroke(1.8f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-                g.draw(path);
+                if (s.style == Style.LINE || s.style == Style.DASHED) mark(g, s, 0, 0, line);
             }
             g.setClip(null);
-
-            // title, axis labels, legend
+            g.setStroke(new BasicStroke(1));
             g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, (WIDTH - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-            fm = g.getFontMetrics();
-            g.drawString(xLabel, LEFT + (WIDTH - LEFT - RIGHT - fm.stringWidth(xLabel)) / 2, HEIGHT - 14);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -(TOP + (HEIGHT - TOP - BOTTOM + fm.stringWidth(yLabel)) / 2), 20);
-            rotated.dispose();
-            drawLegend(g, xAxis, yAxis);
+            g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
+            g.drawString(xLabel, (LEFT + RIGHT - fm.stringWidth(xLabel)) / 2, 484);
+            g.rotate(-Math.PI / 2);
+            g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
+            g.rotate(Math.PI / 2);
+            int width = 0, top = TOP + 10;
+            for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            g.setColor(Color.WHITE);
+            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            for (Series s : series) {
+                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
+                g.setColor(Color.BLACK);
+                g.drawString(s.name, left + 38, rowY + 5);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+            g.drawString(title, (800 - g.getFontMetrics().stringWidth(title)) / 2, TOP - 14);
             g.dispose();
             return image;
         }
 
-        /** The legend, one entry per name, in the top corner where it hides fewer data points. */
-        void drawLegend(Graphics2D g, Axis xAxis, Axis yAxis) {
-            Map<String, Color> entries = new LinkedHashMap<>();
-            for (Series s : series) entries.putIfAbsent(s.name, s.color);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            FontMetrics fm = g.getFontMetrics();
-            int width = 0;
-            for (String name : entries.keySet()) width = Math.max(width, fm.stringWidth(name));
-            int rowHeight = 20, boxWidth = width + 46, boxHeight = rowHeight * entries.size() + 8, y = TOP + 12;
-            int left = LEFT + 12, right = WIDTH - RIGHT - 12 - boxWidth;
-            int x = hidden(left, y, boxWidth, boxHeight, xAxis, yAxis) <= hidden(right, y, boxWidth, boxHeight, xAxis, yAxis)
-                    ? left : right;
-            g.setStroke(new BasicStroke(1));
-            g.setColor(Color.WHITE);
-            g.fillRect(x, y, boxWidth, boxHeight);
-            g.setColor(Color.GRAY);
-            g.drawRect(x, y, boxWidth, boxHeight);
-            int rowY = y + 14;
-            for (Map.Entry<String, Color> entry : entries.entrySet()) {
-                g.setColor(entry.getValue());
-                g.setStroke(new BasicStroke(3));
-                g.drawLine(x + 8, rowY, x + 30, rowY);
-                g.setColor(Color.BLACK);
-                g.drawString(entry.getKey(), x + 38, rowY + fm.getAscent() / 2 - 1);
-                rowY += rowHeight;
-            }
+        /** Draws the line, or else a dot or a ring at (px, py), in the colour of the series' name. */
+        void mark(Graphics2D g, Series s, double px, double py, Shape line) {
+            g.setColor(COLOURS[names.indexOf(s.name) % COLOURS.length]);
+            g.setStroke(s.style == Style.DASHED
+                    ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1, new float[] {7, 5}, 0)
+                    : new BasicStroke(s.style == Style.LINE ? 2.5f : 1.5f));
+            if (line != null) g.draw(line);
+            else if (s.style == Style.DOTS) g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
+            else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
-        /** How many data points would fall inside a box at (x, y). */
-        int hidden(int x, int y, int width, int height, Axis xAxis, Axis yAxis) {
-            int count = 0;
+        double x(double v) {
+            return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
+        }
+
+        double y(double v) {
+            double[] r = yRange;
+            double t = logY ? Math.log(v / r[0]) / Math.log(r[1] / r[0]) : (v - r[0]) / (r[1] - r[0]);
+            return BOTTOM - t * (BOTTOM - TOP);
+        }
+
+        /** The smallest and largest finite x (or y) values; a log axis skips those at or below zero. */
+        double[] range(boolean ofX) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (Series s : series) {
-                for (int i = 0; i < s.x.length; i++) {
-                    double px = xAxis.position(s.x[i]), py = yAxis.position(s.y[i]);
-                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                for (double v : ofX ? s.x : s.y) {
+                    if (Double.isFinite(v) && (ofX || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
                 }
             }
-            return count;
+            if (lo > hi) { lo = 1; hi = 10; }
+            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
         }
 
-        /** Draws into a temporary file first, so a failure never leaves half a PNG behind. */
-        void save(Path png) throws IOException {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart", ".png");
-            try {
-                ImageIO.write(draw(), "png", tmp.toFile());
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    /**
-     * Maps data values to pixels, and picks round tick values: 1, 2 or 5 times a power of ten.
-     * A log axis gives every factor of ten the same length.
-     */
-    record Axis(double min, double max, int fromPixel, int toPixel, boolean log) {
-        Axis {
-            if (max - min < 1e-12) { min -= 1; max += 1; }
-            if (log) { // widen to round values, so that the ends carry ticks
-                min = Math.max(Double.MIN_NORMAL, niceBelow(min));
-                max = niceAbove(max);
-            }
-        }
-
-        /** 1, 2 or 5 times 10^k. */
-        static double nice(double m, int k) {
-            return k >= 0 ? m * Math.pow(10, k) : m / Math.pow(10, -k);
-        }
-
-        /** The largest of 1, 2, 5, 10, 20, ... (times a power of ten) not above v. */
-        static double niceBelow(double v) {
-            int k = (int) Math.floor(Math.log10(v));
-            for (double m : new double[] {5, 2, 1}) if (nice(m, k) <= v) return nice(m, k);
-            return nice(1, k - 1);
-        }
-
-        /** The smallest of 1, 2, 5, 10, 20, ... (times a power of ten) not below v. */
-        static double niceAbove(double v) {
-            int k = (int) Math.floor(Math.log10(v));
-            for (double m : new double[] {1, 2, 5}) if (nice(m, k) >= v) return nice(m, k);
-            return nice(1, k + 1);
-        }
-
-        double position(double v) {
-            double t = log ? Math.log10(v / min) / Math.log10(max / min) : (v - min) / (max - min);
-            return fromPixel + t * (toPixel - fromPixel);
-        }
-
-        int pixel(double v) {
-            return (int) Math.round(position(v));
-        }
-
-        double step() {
-            double rough = (max - min) / 6;
-            double power = Math.pow(10, Math.floor(Math.log10(rough)));
-            for (double m : new double[] {1, 2, 5}) if (m * power >= rough) return m * power;
-            return 10 * power;
-        }
-
-        List<Double> ticks() {
+        /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
+        static List<Double> ticks(double[] r, boolean log) {
             List<Double> ticks = new ArrayList<>();
-            if (log) { // 1, 2, 5, 10, 20, ... over up to three factors of ten; beyond, the powers of ten only
-                double[] multiples = Math.log10(max / min) <= 3.01 ? new double[] {1, 2, 5} : new double[] {1};
-                for (int k = (int) Math.floor(Math.log10(min)); k <= Math.ceil(Math.log10(max)); k++) {
-                    for (double m : multiples) {
-                        double t = nice(m, k);
-                        if (t >= min * (1 - 1e-9) && t <= max * (1 + 1e-9)) ticks.add(t);
-                    }
-                }
-                return ticks;
-            }
-            double step = step();
-            for (double t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
-                ticks.add(Math.abs(t) < step * 1e-9 ? 0 : t);
-            }
+            double step = Math.pow(10, Math.floor(Math.log10((r[1] - r[0]) / 5)));
+            step *= (r[1] - r[0]) / step > 25 ? 5 : (r[1] - r[0]) / step > 10 ? 2 : 1;
+            for (long k = (long) Math.ceil(r[0] / step); !log && k * step <= r[1] + step / 1e6; k++) ticks.add(k * step);
+            for (double t = Math.pow(10, Math.ceil(Math.log10(r[0]))); log && t <= r[1] * 1.000001; t *= 10) ticks.add(t);
             return ticks;
         }
 
-        String format(double v) {
-            if (log) return new java.math.BigDecimal(String.valueOf(v)).stripTrailingZeros().toPlainString();
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step()) - 1e-9));
-            return String.format("%." + decimals + "f", v);
+        static String label(double t) {
+            return new BigDecimal(t).round(new MathContext(4)).stripTrailingZeros().toPlainString();
         }
     }
 }

@@ -98,9 +98,9 @@ class ApproximationTest {
         assertEquals(byHand.layers[2][0].bias, viaTrain.layers[2][0].bias, 0.0);
         double total = 0;
         for (int s = 0; s < x.length; s++) total += Math.pow(t[s][0] - byHand.forward(x[s])[0], 2);
-        assertEquals(total, history[0][1], 1e-15);
-        assertEquals(2, out.lines().count(), out); // after epochs 0 and 1, the tutorial's numbering
-        assertTrue(out.contains(String.format("epoch     1  total error %.4f", total)), out);
+        assertEquals(total, history[0][2], 1e-15); // history[e]: after e epochs
+        assertEquals(2, out.lines().count(), out); // after epochs 1 and 2: epochs count from 1
+        assertTrue(out.contains(String.format("epoch     2  total error %.4f", total)), out);
     }
 
     static Approximation.NeuralNetwork network(long seed) {
@@ -111,8 +111,7 @@ class ApproximationTest {
     void backpropMatchesCentralDifferencesWithALinearOutput() {
         Random rng = new Random(5);
         Approximation.NeuralNetwork net = network(rng.nextLong());
-        Approximation.Neuron out = net.layers[2][0];
-        net.layers[2][0] = new Approximation.Neuron(out.weights, out.bias, Approximation.Activation.LINEAR);
+        net.layers[2][0] = new Approximation.LinearNeuron(net.layers[2][0]);
         double[] x = {0.3, -0.7}, t = {1.4};
         net.backward(Approximation.errorGradient(t, net.forward(x)));
         double h = 1e-6;
@@ -160,28 +159,48 @@ class ApproximationTest {
     }
 
     @Test
+    void theVerdictFollowsTheNumbers() {
+        assertEquals("Normalising cut the grid error 2.0-fold.", Approximation.verdict(0.2, 0.1));
+        assertTrue(Approximation.verdict(0.1, 0.2).startsWith("Here normalising did not help"), Approximation.verdict(0.1, 0.2));
+    }
+
+    @Test
+    void aLinearNeuronOutputsItsSumAndPassesTheGradientStraightBack() {
+        Approximation.Neuron n = new Approximation.Neuron(new double[] {2, -1}, 0.5, Approximation.Activation.SIGMOID);
+        Approximation.LinearNeuron linear = new Approximation.LinearNeuron(n);
+        assertEquals(2 * 3 - 1 * 4 + 0.5, linear.forward(new double[] {3, 4}), 1e-15); // z itself, no squashing
+        assertArrayEquals(new double[] {1.5 * 2, 1.5 * -1}, linear.backward(1.5), 1e-15); // dE/dx = dE/dy * w
+        assertArrayEquals(new double[] {1.5 * 3, 1.5 * 4}, linear.weightGradients, 1e-15);
+        assertEquals(1.5, linear.biasGradient, 1e-15);
+    }
+
+    @Test
     void heatMapIsAReadablePng(@TempDir Path dir) throws Exception {
         double[][] half = new double[40][40];
         for (int r = 0; r < 40; r++) for (int c = 0; c < 40; c++) half[r][c] = Approximation.TRUTH[r][c] / 2;
         Approximation.Run fake = new Approximation.Run(half, 0.5, 0);
-        Path png = dir.resolve("approximation.png");
-        Approximation.chart(fake, fake, Lesson.DRAW.points).save(png);
+        Approximation.out = dir;
+        Path png = Approximation.savePng(Approximation.heatMaps(fake, fake, Lesson.DRAW.points).draw(), "approximation.png");
+        assertEquals(dir.resolve("approximation.png"), png);
         LessonRun.assertPng(png, 1200, 460);
         assertEquals(new java.awt.Color(68, 1, 84), Approximation.HeatMaps.colour(0));
         assertEquals(new java.awt.Color(253, 231, 37), Approximation.HeatMaps.colour(1));
     }
 
     @Test
-    void lessonRunsReproduciblyAndWritesItsPlot() throws Exception {
-        LessonRun first = LessonRun.of("Approximation"), second = LessonRun.of("Approximation");
+    void lessonRunsReproduciblyAndWritesItsPlot(@TempDir Path dir) throws Exception {
+        Path pictures = dir.resolve("my pictures");
+        LessonRun first = LessonRun.in(pictures, "Approximation"), second = LessonRun.of("Approximation");
         assertEquals(0, first.exitCode(), first.err());
-        assertEquals(first.out(), second.out());
         assertTrue(first.out().contains("epoch  4000  total error"), first.out());
         assertTrue(first.out().contains("largest prediction on the grid: 0.99"), first.out());
         assertTrue(first.out().contains("above 1 at 26.0% of the points"), first.out());
         assertTrue(first.out().contains("the whole grid                           100%   0.05969   0.03724"), first.out());
-        Path png = Path.of(first.out().replaceAll("(?s).*plot: (\\S+).*", "$1"));
-        assertEquals(1200, ImageIO.read(png.toFile()).getWidth());
+        assertTrue(first.out().contains("Normalising cut the grid error 1.6-fold."), first.out());
+        String plot = first.out().lines().filter(l -> l.startsWith("plot: ")).findFirst().orElseThrow().substring(6);
+        assertEquals(pictures.resolve("05-approximation.png"), Path.of(plot));
+        assertEquals(1200, ImageIO.read(Path.of(plot).toFile()).getWidth());
+        assertEquals(first.out().replace(plot, "X"), second.out().replace(LessonRun.PICTURES.resolve("05-approximation.png").toString(), "X"));
     }
 
     @Test
@@ -193,7 +212,7 @@ class ApproximationTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "x"}, {"--seed"}, {"--exercise", "4"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "x"}, {"--seed"}, {"--exercise", "4"}, {"--exercise", "4294967297"}}) {
             LessonRun run = LessonRun.of("Approximation", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }

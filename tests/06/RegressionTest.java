@@ -1,5 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,8 +42,9 @@ class RegressionTest {
         assertTrue(average >= line - 0.05, "the variant should come within 0.05 of least squares: " + out);
         assertEquals(0.4503, average, 5e-5);
         assertTrue(out.contains("That is overfitting."), out);
-        Path png = Path.of(out.replaceAll("(?s).*plot: (\\S+).*", "$1"));
-        LessonRun.assertPng(png, 640, 620);
+        String plot = out.lines().filter(l -> l.startsWith("plot: ")).findFirst().orElseThrow().substring(6);
+        assertEquals(LessonRun.PICTURES.resolve("06-regression.png"), Path.of(plot));
+        LessonRun.assertPng(Path.of(plot), 800, 500);
     }
 
     /** The number in the given column (1 = train R^2, 2 = test MSE, 3 = test R^2) of the score line that starts with name. */
@@ -89,8 +90,8 @@ class RegressionTest {
         assertArrayEquals(new double[] {2, 20}, s.mean(), 1e-12);
         assertArrayEquals(new double[] {1, 10}, s.std(), 1e-12); // divide by n, as scikit-learn does
         assertArrayEquals(new double[] {3, 3}, s.apply(test)[0], 1e-12); // the test row is not part of the fit
-        Regression.MinMax range = Regression.MinMax.fit(new double[] {25, 346, 100});
-        assertEquals(0.0, range.scale(new double[] {25})[0][0], 0.0);
+        Regression.MinMax range = Regression.MinMax.fit(Regression.asRows(new double[] {25, 346, 100}));
+        assertEquals(0.0, range.scale(new double[][] {{25}})[0][0], 0.0);
         assertEquals(346.0, range.unscale(1), 1e-12);
     }
 
@@ -99,7 +100,7 @@ class RegressionTest {
         double[][] x = {{1, 0.1}, {2, 0.1}, {3, 0.1}};
         var e = assertThrows(Regression.UserError.class, () -> Regression.Standardiser.fit(x, new String[] {"a", "dose"}));
         assertTrue(e.getMessage().contains("'dose' (column 2)"), e.getMessage());
-        assertThrows(Regression.UserError.class, () -> Regression.MinMax.fit(new double[] {4, 4, 4}));
+        assertThrows(Regression.UserError.class, () -> Regression.MinMax.fit(Regression.asRows(new double[] {4, 4, 4})));
     }
 
     /** Exercise 1's claim: the tutorial's second scaler undoes its first, so its features equal ours. */
@@ -147,12 +148,21 @@ class RegressionTest {
     }
 
     @Test
-    void chartIsAReadableSquarePng(@TempDir Path dir) throws Exception {
+    void chartIsAReadablePng(@TempDir Path dir) throws Exception {
         double[] actual = {50, 100, 150, 200, 300};
         Regression.Predictions p = new Regression.Predictions(new double[0], new double[] {60, 90, 170, 180, 250});
-        Path png = dir.resolve("regression.png");
-        Regression.predictedVsActual(actual, p, p, p, "five rows").save(png);
-        LessonRun.assertPng(png, 640, 620);
+        Regression.out = dir;
+        Regression.Chart chart = Regression.predictedVsActual(actual, p, p, p, "five rows");
+        assertArrayEquals(new double[] {50, 300}, chart.yRange, 0.0); // the y = x line spans every point
+        assertEquals(4, chart.names.size());
+        LessonRun.assertPng(chart.save("regression.png"), 800, 500);
+    }
+
+    @Test
+    void theVerdictFollowsTheNumbers() {
+        assertTrue(Regression.verdict(0.2, -0.03).contains("within 0.05"));
+        assertTrue(Regression.verdict(0.15, -0.11).contains("overfitting"));
+        assertTrue(Regression.verdict(-0.1, -0.2).contains("Worse on both"));
     }
 
     // ---------------------------------------------------------------- reading files
@@ -224,40 +234,24 @@ class RegressionTest {
                 new String[] {"--data", write(dir, "constant.csv", constantColumn()).toString()});
         cases.put("holds no rows of numbers", new String[] {"--data", write(dir, "empty.csv", "\n").toString()});
         cases.put("unknown flag", new String[] {"--bogus"});
-        cases.put("there is no exercise 4", new String[] {"--exercise", "4"});
-        Map<Path, Long> before = lessonOutputs();
+        cases.put("--exercise takes a whole number from 0 to 3, not '4'", new String[] {"--exercise", "4"});
+        cases.put("--rows takes a whole number from 1 to 2147483647, not '0'", new String[] {"--rows", "0"});
+        cases.put("--rows takes a whole number from 1 to 2147483647, not '4294967297'", new String[] {"--rows", "4294967297"});
+        Path pictures = dir.resolve("pictures");
         for (var c : cases.entrySet()) {
-            LessonRun run = LessonRun.of("Regression", c.getValue());
+            LessonRun run = LessonRun.in(pictures, "Regression", c.getValue());
             assertTrue(run.isCleanUserError(), c.getKey() + ": exit " + run.exitCode() + ", " + run.err());
             assertTrue(run.err().contains(c.getKey()), "expected '" + c.getKey() + "' in: " + run.err());
         }
-        assertEquals(before, lessonOutputs(), "a failed run touched out/");
-    }
-
-    @Test
-    void badFlagsAreUserErrors() {
-        for (String[] args : new String[][] {{"--rows", "0"}, {"--data"}, {"--seed", "x"}, {"--exercise"}}) {
-            assertThrows(Regression.UserError.class, () -> Regression.Options.parse(args), String.join(" ", args));
-        }
+        assertFalse(Files.exists(pictures), "a failed run wrote a picture");
+        var e = assertThrows(Regression.UserError.class, () -> Regression.Flags.parse(new String[] {"--data"}));
+        assertTrue(e.getMessage().contains("--data needs a value"), e.getMessage());
     }
 
     static String constantColumn() {
         StringBuilder text = new StringBuilder("alpha,beta,gamma,target\n");
         for (int i = 0; i < 20; i++) text.append(i).append(",7,").append(i % 4).append(',').append(2 * i).append('\n');
         return text.toString();
-    }
-
-    /** This lesson's files under out/, each with its last-modified time. */
-    static Map<Path, Long> lessonOutputs() throws IOException {
-        Map<Path, Long> files = new HashMap<>();
-        Path out = Path.of("out");
-        if (!Files.isDirectory(out)) return files;
-        try (Stream<Path> list = Files.list(out)) {
-            for (Path p : list.filter(p -> p.getFileName().toString().startsWith("06-")).toList()) {
-                files.put(p, Files.getLastModifiedTime(p).toMillis());
-            }
-        }
-        return files;
     }
 
     static Path write(Path dir, String name, String text) throws IOException {

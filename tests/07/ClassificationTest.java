@@ -10,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,9 +76,7 @@ class ClassificationTest {
 
     @Test
     void standardiserUsesTheTrainingRowsOnly() {
-        Classification.Dataset train = new Classification.Dataset("t", new double[][] {{1}, {3}}, new int[] {0, 1},
-                new String[] {"a", "b"});
-        Classification.Standardiser scaler = Classification.Standardiser.fit(train);
+        Classification.Standardiser scaler = Classification.Standardiser.fit(new double[][] {{1}, {3}}, new String[] {"a"});
         assertArrayEquals(new double[] {2}, scaler.mean(), 1e-12);
         assertArrayEquals(new double[] {1}, scaler.std(), 1e-12); // population std, as scikit-learn's StandardScaler
         assertArrayEquals(new double[] {-1, 1, 8}, Arrays.stream(scaler.apply(new double[][] {{1}, {3}, {10}}))
@@ -93,11 +89,12 @@ class ClassificationTest {
                 Classification.Activation.SIGMOID, new Random(1));
         double[][] x = {{0, 1}, {1, 0}}, t = {{1, 0}, {0, 1}};
         double before = Classification.totalError(net, x, t);
-        double[] history = Classification.train(net, x, t, 200, 0.5, 0);
-        assertEquals(200, history.length);
-        assertTrue(history[199] < before / 10, before + " -> " + history[199]);
+        double[] history = Classification.train(net, x, t, 200, 0.5, 0); // history[e]: after e epochs
+        assertEquals(201, history.length);
+        assertEquals(before, history[0], 0.0); // history[0]: before training
+        assertTrue(history[200] < before / 10, before + " -> " + history[200]);
         double[] o = net.forward(x[0]); // total error is sum (t - o)^2, with no 1/2
-        assertEquals(Math.pow(1 - o[0], 2) + Math.pow(o[1], 2) + sumSquares(t[1], net.forward(x[1])), history[199], 1e-12);
+        assertEquals(Math.pow(1 - o[0], 2) + Math.pow(o[1], 2) + sumSquares(t[1], net.forward(x[1])), history[200], 1e-12);
     }
 
     static double sumSquares(double[] t, double[] o) {
@@ -123,16 +120,24 @@ class ClassificationTest {
     void chartsAreReadablePngs(@TempDir Path dir) throws Exception {
         Classification.Experiment run = Classification.Experiment.prepare(Classification.readDataset(IRIS), new Random(42));
         double[] history = run.train(50, 0);
-        for (Classification.Chart chart : List.of(Classification.lossChart(history),
-                Classification.flowerChart(Classification.readDataset(IRIS), run))) {
-            Path png = dir.resolve("chart.png");
-            Classification.save(chart.draw(), png);
-            LessonRun.assertPng(png, 800, 500);
-        }
+        Classification.out = dir;
+        Classification.Chart loss = Classification.lossChart(history);
+        assertEquals(Classification.Chart.Style.LINE, loss.series.get(0).style());
+        LessonRun.assertPng(loss.save("loss.png"), 800, 500);
+        Classification.Chart flowers = Classification.flowerChart(Classification.readDataset(IRIS), run);
+        assertEquals(List.of("setosa", "versicolor", "virginica", "wrong, training row", "wrong, test row"), flowers.names);
+        assertEquals(Classification.Chart.Style.DOTS, flowers.series.get(0).style());
+        assertEquals(Classification.Chart.Style.RINGS, flowers.series.get(4).style());
+        assertEquals(50, flowers.series.get(0).x().length); // every setosa, training and test rows alike
+        LessonRun.assertPng(flowers.save("flowers.png"), 800, 500);
     }
 
-    /** Runs main in this JVM (faster than a new one) and returns what it printed. */
+    @TempDir
+    static Path pictures;
+
+    /** Runs main in this JVM (faster than a new one), its pictures going to a temporary folder, and returns what it printed. */
     static String mainOutput(String... args) {
+        Classification.out = pictures;
         var printed = new java.io.ByteArrayOutputStream();
         java.io.PrintStream stdout = System.out;
         System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
@@ -146,9 +151,10 @@ class ClassificationTest {
 
     @Test
     void lessonRunsReproduciblyAndReportsBothAccuracies() {
-        LessonRun run = LessonRun.of("Classification");
+        LessonRun run = LessonRun.in(pictures, "Classification");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(run.out(), mainOutput(), "same seed, same output");
+        assertTrue(run.out().contains("plot: " + pictures.resolve("07-flowers.png")), run.out());
         assertTrue(run.out().contains("after 1,000 epochs: total error"), run.out());
         assertTrue(run.out().contains("every output right (tutorial)"), run.out());
         assertTrue(run.out().contains("   setosa  versicolor   virginica"), run.out());
@@ -167,9 +173,11 @@ class ClassificationTest {
     void badFlagsAreOneLineUserErrors() {
         LessonRun run = LessonRun.of("Classification", "--exercise", "4");
         assertTrue(run.isCleanUserError(), "exit " + run.exitCode() + ": " + run.err());
-        assertTrue(run.err().contains("no exercise 4"), run.err());
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "x"}, {"--data"}, {"--seed"}}) {
-            var e = assertThrows(Classification.UserError.class, () -> Classification.Options.parse(args));
+        assertTrue(run.err().contains("--exercise takes a whole number from 0 to 3, not '4'"), run.err());
+        run = LessonRun.of("Classification", "--exercise", "4294967297");
+        assertTrue(run.isCleanUserError(), "exit " + run.exitCode() + ": " + run.err());
+        for (String[] args : new String[][] {{"--bogus"}, {"--data"}, {"--seed"}}) {
+            var e = assertThrows(Classification.UserError.class, () -> Classification.Flags.parse(args));
             assertTrue(e.getMessage().contains("usage:"), e.getMessage());
         }
     }
@@ -186,27 +194,14 @@ class ClassificationTest {
         }
     }
 
-    /** Runs the lesson on a file made from iris.csv with the given lines replaced; checks out/ stays untouched. */
+    /** Runs the lesson on a file made from iris.csv with the given lines replaced; checks that it wrote no picture. */
     static LessonRun runOn(Path file, List<String> lines) throws IOException {
         if (lines != null) Files.write(file, lines);
-        Map<String, Long> before = lessonFiles();
-        LessonRun run = LessonRun.of("Classification", "--data", file.toString());
-        assertEquals(before, lessonFiles(), "a failed run wrote under out/");
+        Path pictures = file.resolveSibling("pictures of " + file.getFileName());
+        LessonRun run = LessonRun.in(pictures, "Classification", "--data", file.toString());
+        assertFalse(Files.exists(pictures), "a failed run wrote a picture");
         assertTrue(run.isCleanUserError(), "exit " + run.exitCode() + ": " + run.err());
         return run;
-    }
-
-    /** This lesson's files under out/ (and any temporary file of them), with their modification times. */
-    static Map<String, Long> lessonFiles() throws IOException {
-        Map<String, Long> files = new TreeMap<>();
-        Path out = Path.of("out");
-        if (!Files.isDirectory(out)) return files;
-        try (Stream<Path> list = Files.list(out)) {
-            for (Path p : (Iterable<Path>) list::iterator) {
-                if (p.getFileName().toString().contains("07-")) files.put(p.toString(), Files.getLastModifiedTime(p).toMillis());
-            }
-        }
-        return files;
     }
 
     static List<String> irisWith(int lineNumber, String replacement) {
@@ -248,10 +243,10 @@ class ClassificationTest {
             lines.add(String.join(",", cells));
         }
         LessonRun run = runOn(dir.resolve("constant.csv"), lines);
-        assertTrue(run.err().contains("column 3 has the same value") && run.err().contains("standard deviation 0"), run.err());
+        assertTrue(run.err().contains("feature 'petal length' (column 3) has the same value, 1.0, in every training row"), run.err());
         var e = assertThrows(Classification.UserError.class, () -> Classification.Standardiser.fit(
-                new Classification.Dataset("t", new double[][] {{1, 2}, {1, 3}}, new int[] {0, 1}, new String[] {"a", "b"})));
-        assertTrue(e.getMessage().contains("column 1"), e.getMessage());
+                new double[][] {{1, 2}, {1, 3}}, new String[] {"a", "b"}));
+        assertTrue(e.getMessage().contains("'a' (column 1)"), e.getMessage());
     }
 
     /** The message readDataset gives for a copy of iris.csv with the given lines. */
@@ -268,7 +263,7 @@ class ClassificationTest {
         assertTrue(refusal(file, irisWith(5, "4.6,3.1,1.5,0.2,3"))
                 .contains("line 5, column 5: class index '3' should be a whole number from 0 to 2"));
         assertTrue(refusal(file, irisWith(5, "4.6,3.1,1.5,0.2,0.5")).contains("class index '0.5'"));
-        assertTrue(refusal(file, irisWith(5, "4.6,3.1,NaN,0.2,0")).contains("column 3: 'NaN' is not a number"));
+        assertTrue(refusal(file, irisWith(5, "4.6,3.1,NaN,0.2,0")).contains("column 3: the value is not a finite number"));
         assertTrue(refusal(file, IRIS_LINES.subList(0, 100)).contains("the header says 150 rows but the file has 99"));
         assertTrue(refusal(file, List.of()).contains("is empty"));
     }

@@ -24,7 +24,7 @@ class ImprovementsTest {
 
     /** Epochs to the lesson's threshold; a run that never gets there counts as one epoch more than it had. */
     static int epochsToThreshold(Improvements.Training training, long seed) {
-        Improvements.Run run = new Improvements.Recipe("test", Improvements.Init.UNIFORM, training)
+        Improvements.Result run = new Improvements.Recipe("test", Improvements.Init.UNIFORM, training)
                 .run(seed, Improvements.EPOCHS, 0);
         int epochs = run.epochsTo(Improvements.THRESHOLD);
         return epochs > 0 ? epochs : Improvements.EPOCHS + 1;
@@ -106,7 +106,19 @@ class ImprovementsTest {
         assertEquals(2.0 / 20, Improvements.Init.HE.variance(20, 10), 1e-15);
         assertEquals(1.0 / 20, Improvements.Init.LECUN.variance(20, 10), 1e-15);
         assertEquals(1.0 / 3, Improvements.Init.UNIFORM.variance(20, 10), 1e-15);
-        assertEquals(Improvements.Init.HE.variance(20, 10), Improvements.Init.TUTORIAL_XAVIER.variance(20, 10), 1e-15);
+        assertEquals(Improvements.Init.HE.variance(20, 10), Improvements.Init.HE_UNIFORM.variance(20, 10), 1e-15);
+    }
+
+    /** The tutorial's "Xavier", U(-a, a) with a = sqrt(6/n_in), is He uniform; Glorot (Xavier) uses n_in + n_out. */
+    @Test
+    void initialisersAreNamedForWhatTheyDraw() {
+        assertEquals("He uniform", Improvements.Init.HE_UNIFORM.label);
+        assertEquals("Glorot uniform", Improvements.Init.GLOROT.label);
+        assertEquals("He normal", Improvements.Init.HE.label);
+        assertEquals("LeCun normal", Improvements.Init.LECUN.label);
+        Random a = new Random(1), b = new Random(1);
+        assertEquals(Math.sqrt(6.0 / 20) * (2 * b.nextDouble() - 1), Improvements.Init.HE_UNIFORM.weight(20, 10, a), 1e-15);
+        for (Improvements.Init init : Improvements.Init.values()) assertFalse(init.label.contains("Xavier"), init.label);
     }
 
     @Test
@@ -121,10 +133,21 @@ class ImprovementsTest {
     }
 
     @Test
+    void historyStartsBeforeTrainingAndCountsEpochsFromOne() {
+        Improvements.Result run = Improvements.Recipe.PLAIN.run(42, 3, 0);
+        assertEquals(4, run.history().length); // before training, then epochs 1, 2 and 3
+        Improvements.Result fresh = Improvements.Recipe.PLAIN.run(42, 0, 0);
+        assertEquals(fresh.history()[0], run.history()[0], 0.0);
+        Improvements.Result sorted = new Improvements.Result(null, null, new double[] {9, 6, 4, 3});
+        assertEquals(2, sorted.epochsTo(5)); // epoch 2 is the first below 5
+        assertEquals(-1, sorted.epochsTo(1));
+    }
+
+    @Test
     void stallDetectorStopsTrainingAndKeepsTheBestWeights() {
         Improvements.Recipe impatient = new Improvements.Recipe("impatient", Improvements.Init.GLOROT,
                 Improvements.Recipe.ALL.training().withPatience(10));
-        Improvements.Run run = impatient.run(42, 5000, 0);
+        Improvements.Result run = impatient.run(42, 5000, 0);
         assertTrue(run.history().length < 5000, "never stopped");
         double best = Arrays.stream(run.history()).min().orElseThrow();
         double now = Improvements.totalError(run.net(), run.data().trainX(), run.data().trainTargets());
@@ -135,14 +158,16 @@ class ImprovementsTest {
     void stallDetectorStopsOnANonNumberAndSaysWhy() {
         Improvements.NeuralNetwork net = bigGradients(new Random(9));
         Improvements.StallDetector detector = new Improvements.StallDetector(0, net);
-        assertFalse(detector.stopsAt(0, 5.0, net));
-        assertFalse(detector.stopsAt(1, 4.0, net));
-        assertTrue(detector.stopsAt(2, Double.NaN, net));
-        String reason = detector.reason(2);
-        assertTrue(reason.contains("no longer a number") && reason.contains("epoch 1"), reason);
+        assertFalse(detector.stopsAt(1, 5.0, net)); // epochs count from 1
+        assertFalse(detector.stopsAt(2, 4.0, net));
+        assertTrue(detector.stopsAt(3, Double.NaN, net));
+        String reason = detector.reason(3);
+        assertTrue(reason.contains("stopped after epoch 3") && reason.contains("no longer a number")
+                && reason.contains("from epoch 2 (total error 4.0000)"), reason);
         Improvements.StallDetector patient = new Improvements.StallDetector(3, net);
-        for (int epoch = 0; epoch < 3; epoch++) assertFalse(patient.stopsAt(epoch, 10 - 0.001 * epoch, net));
-        assertTrue(patient.stopsAt(3, 9.995, net), "three epochs of less than 1% progress");
+        for (int epoch = 1; epoch <= 3; epoch++) assertFalse(patient.stopsAt(epoch, 10 - 0.001 * epoch, net));
+        assertTrue(patient.stopsAt(4, 9.995, net), "three epochs of less than 1% progress after epoch 1");
+        assertTrue(patient.reason(4).contains("below 9.9990 (epoch 1) for 3 epochs"), patient.reason(4));
     }
 
     @Test
@@ -154,31 +179,24 @@ class ImprovementsTest {
     }
 
     @Test
-    void logAxisHasRoundEndsAndTicks() {
-        Improvements.Axis axis = new Improvements.Axis(1.14, 77, 0, 100, true);
-        assertEquals(1.0, axis.min());
-        assertEquals(100.0, axis.max());
-        assertEquals(List.of(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), axis.ticks());
-        assertEquals("0.05", axis.format(Improvements.Axis.nice(5, -2)));
-        assertEquals(50.0, axis.position(10), 1e-9); // 10 is halfway between 1 and 100 on a log scale
-        Improvements.Axis wide = new Improvements.Axis(0.003, 4000, 0, 100, true);
-        assertEquals(0.002, wide.min()); // more than three factors of ten: ticks at the powers of ten only
-        assertEquals(5000.0, wide.max());
-        assertEquals(List.of(0.01, 0.1, 1.0, 10.0, 100.0, 1000.0), wide.ticks());
-    }
-
-    @Test
     void lossChartIsAReadablePngOnBothScales(@TempDir Path dir) throws Exception {
-        Improvements.Run plain = Improvements.Recipe.PLAIN.run(42, 50, 0), all = Improvements.Recipe.ALL.run(42, 50, 0);
+        Improvements.Result plain = Improvements.Recipe.PLAIN.run(42, 50, 0), all = Improvements.Recipe.ALL.run(42, 50, 0);
+        Improvements.out = dir;
         for (boolean log : new boolean[] {true, false}) {
-            Path png = dir.resolve("loss-" + log + ".png");
-            Improvements.save(Improvements.lossChart(new Improvements.Run[] {plain, all}, log), png);
-            LessonRun.assertPng(png, 800, 500);
+            Improvements.Chart chart = Improvements.lossChart(new Improvements.Result[] {plain, all}, log);
+            assertEquals(log, chart.logY);
+            assertEquals(0.0, chart.series.get(0).x()[0]); // the first point is before training
+            assertEquals(51, chart.series.get(1).x().length); // then epochs 1 to 50
+            LessonRun.assertPng(chart.save("loss-" + log + ".png"), 800, 500);
         }
     }
 
-    /** Runs main in this JVM (faster than a new one) and returns what it printed. */
+    @TempDir
+    static Path pictures;
+
+    /** Runs main in this JVM (faster than a new one), its pictures going to a temporary folder, and returns what it printed. */
     static String mainOutput(String... args) {
+        Improvements.out = pictures;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
@@ -195,12 +213,21 @@ class ImprovementsTest {
         LessonRun run = LessonRun.of("Improvements");
         assertEquals(0, run.exitCode(), run.err());
         String out = run.out();
-        assertEquals(2, out.lines().filter(l -> l.contains("stopped after epoch")).count(), out);
+        List<String> stops = out.lines().filter(l -> l.contains("stopped after epoch")).toList();
+        List<String> spans = out.lines().filter(l -> l.contains("total error from before training to epoch ")).toList();
+        assertEquals(2, stops.size(), out);
+        for (int k = 0; k < 2; k++) { // "stopped after epoch N" and "to epoch N" agree
+            String n = stops.get(k).replaceAll(".*stopped after epoch (\\d+):.*", "$1");
+            assertTrue(spans.get(k).endsWith("to epoch " + n + ", log scale:"), stops.get(k) + " / " + spans.get(k));
+        }
+        assertTrue(out.contains("so it is He uniform"), out);
+        assertTrue(out.contains("   He uniform         U(-a, a), a = sqrt(6/n_in) "), out);
+        assertFalse(out.contains("tutorial's Xavier"), out);
         assertEquals(2, out.lines().filter(l -> l.matches(" *[\u2581-\u2588]{60}")).count(), "two sparklines\n" + out);
         for (String row : new String[] {"plain gradient descent", "+ momentum 0.9", "- shuffling", "plain at learning rate 1.0"}) {
             assertTrue(out.contains("   " + row + " "), row + "\n" + out);
         }
-        assertTrue(out.contains("08-loss.png"), out);
+        assertTrue(out.contains("plot: " + LessonRun.PICTURES.resolve("08-loss.png")), out);
     }
 
     @Test
@@ -216,8 +243,12 @@ class ImprovementsTest {
     void badFlagsAreOneLineUserErrors() {
         LessonRun run = LessonRun.of("Improvements", "--exercise", "4");
         assertTrue(run.isCleanUserError(), "exit " + run.exitCode() + ": " + run.err());
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "x"}, {"--seed"}, {"--exercise", "1.5"}}) {
-            var e = assertThrows(Improvements.UserError.class, () -> Improvements.Options.parse(args));
+        for (String[] args : new String[][] {{"--seed", "x"}, {"--exercise", "1.5"}, {"--seed", "9223372036854775808"}}) {
+            run = LessonRun.of("Improvements", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + ": exit " + run.exitCode() + ": " + run.err());
+        }
+        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}}) {
+            var e = assertThrows(Improvements.UserError.class, () -> Improvements.Flags.parse(args));
             assertTrue(e.getMessage().contains("usage:"), e.getMessage());
         }
     }
