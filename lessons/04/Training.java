@@ -35,9 +35,9 @@ import javax.imageio.ImageIO;
  * function" with its exercise 6 (AND, one-hot); see README.md for the authors and link.
  * New here: train (the loop over epochs and examples) and totalError (sum over the examples of
  * sum (t - y)^2).
- * Carried: Neuron, Activation, NeuralNetwork, error, errorGradient, checkSameLength and sigmoid
- * from lesson 03, unchanged.
- * Changed: nothing.
+ * Carried: Neuron, Activation, NeuralNetwork, error, errorGradient and checkSameLength from
+ * lesson 03, unchanged.
+ * Changed: lesson 03's sigmoid helper is left out; nothing here uses it.
  *
  * Run: java lessons/04/Training.java [--seed N] [--exercise 1|2|3]
  */
@@ -205,10 +205,6 @@ public class Training {
         if (target.length != output.length) {
             throw new IllegalArgumentException("expected " + output.length + " targets, got " + target.length);
         }
-    }
-
-    static double sigmoid(double z) {
-        return 1 / (1 + Math.exp(-z));
     }
 
     /**
