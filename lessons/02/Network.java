@@ -433,6 +433,26 @@ public class Network {
             String range = min == Long.MIN_VALUE ? "" : " from " + min + " to " + max;
             throw new UserError(name + " takes a whole number" + range + ", not '" + text + "'");
         }
+
+        /** The number given with a flag (or the fallback), which must lie in [min, max]. */
+        double decimal(String name, double fallback, double min, double max) {
+            String text = given.getOrDefault(name, "" + fallback);
+            try {
+                double value = Double.parseDouble(text.strip());
+                if (value >= min && value <= max) return value; // never NaN or infinite
+            } catch (NumberFormatException e) {
+                // said below, with the range
+            }
+            throw new UserError(name + " takes a number from " + min + " to " + max + ", not '" + text + "'");
+        }
+    }
+
+    /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
+    static void stopIfDiverged(double loss, int epoch, double rate) {
+        if (!Double.isFinite(loss)) {
+            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
+                    + " is too large; try " + rate / 10);
+        }
     }
 
     /** Where pictures go: the folder given with --out, else out/ at the course's top. */
