@@ -13,14 +13,19 @@ JAVA ?= java
 JAVAC ?= javac
 JUNIT_VERSION := 1.14.4
 JUNIT_JAR ?= build/junit-platform-console-standalone-$(JUNIT_VERSION).jar
+JAVAC_FLAGS := --release 17 -Xlint:all,-serial -Werror
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
-SUITES := $(LESSONS) course
+SUITES := $(LESSONS) course inputs
+TESTED := $(LESSONS) course
+# What a suite compiles its tests against: its lesson; every lesson (inputs); nothing (course).
+sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(wildcard lessons/$(1)/*.java))
 
 .PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%)
 
 # A lesson's tests: compile the lesson alone, then its tests against it, then run them. The course
-# check (tests/course) reads every lesson as text and compiles against nothing but JUnit.
+# check (tests/course) reads every lesson as text and compiles against nothing but JUnit; the
+# bad-input suite (tests/inputs) runs every lesson.
 # Each suite-NN writes JUnit's whole report to build/NN/log, prints only what failed, and leaves
 # "passed failed" in build/NN/counts for the summary below.
 $(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
@@ -28,7 +33,7 @@ $(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
 	@if grep -nP '[^\x00-\x7F]' $(wildcard lessons/$*/*.java) tests/$*/*.java; then \
 	  echo "$*: keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
 	  exit 1; fi
-	@{ [ $* = course ] || $(JAVAC) --release 17 -Xlint:all,-serial -Werror -d build/$*/main lessons/$*/*.java; } \
+	@$(if $(call sources,$*),$(JAVAC) $(JAVAC_FLAGS) -d build/$*/main $(call sources,$*) &&) true \
 	  && $(JAVAC) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
 	  || { echo "$*: did not compile"; exit 1; }
 	@$(JAVA) -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
@@ -60,19 +65,20 @@ echo; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 endef
 
 test: $(JUNIT_JAR)
-	$(call summarise,$(SUITES))
+	$(call summarise,$(TESTED))
 
 $(SUITES:%=test-%): test-%: $(JUNIT_JAR)
 	$(call summarise,$*)
 
 # The network code (everything between the lesson's class line and its "the lesson" banner) of
-# lesson NN-1 against lesson NN: exactly what lesson NN adds or changes.
+# lesson NN-1 against lesson NN: exactly what lesson NN adds or changes (indentation aside, so that
+# a class that becomes nested shows as unchanged).
 concept = awk '/^public class /{on=1; next} /^    \/\/ -+ the lesson$$/{exit} on' $(1)
 $(LESSONS:%=diff-%): diff-%:
 	@prev=$$(printf '%02d' $$((10#$* - 1))); \
 	[ -d lessons/$$prev ] || { echo "lesson $* is the first: there is nothing to compare it with"; exit 0; }; \
 	a=$$(echo lessons/$$prev/*.java); b=$$(echo lessons/$*/*.java); \
-	diff -u --label "$$a" --label "$$b" <($(call concept,"$$a")) <($(call concept,"$$b")); [ $$? -le 1 ]
+	diff -u -w --label "$$a" --label "$$b" <($(call concept,"$$a")) <($(call concept,"$$b")); [ $$? -le 1 ]
 
 $(LESSONS:%=run-%): run-%:
 	$(JAVA) $(wildcard lessons/$*/*.java) $(ARGS)
