@@ -143,9 +143,22 @@ class BadInputTest {
         assertEquals(2, run.exit, "exit code of " + what);
         assertEquals(1, run.err.strip().lines().count(), "one line on stderr from " + what);
         for (String bad : List.of("Exception", "\tat ", "NaN", "Infinity", "\uFEFF")) {
+            if (bad.matches("NaN|Infinity") && given(args, bad)) continue; // quoting the user's own bad cell back is fine
             assertTrue(!run.err.contains(bad), "'" + bad.strip() + "' on stderr from " + what);
         }
         assertEquals(List.of(), run.written, "files written by " + what);
+    }
+
+    /** True when the word is in an argument or in a small file an argument names. */
+    static boolean given(List<String> args, String word) throws IOException {
+        for (String arg : args) {
+            Path file = Path.of(arg);
+            if (arg.contains(word) || Files.isRegularFile(file) && Files.size(file) < 1 << 20
+                    && new String(Files.readAllBytes(file), StandardCharsets.UTF_8).contains(word)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static DynamicTest error(Lesson lesson, String... args) {
