@@ -17,7 +17,7 @@ JAVAC_FLAGS := --release 17 -Xlint:all,-serial -Werror
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
 SUITES := $(LESSONS) course inputs
-TESTED := $(LESSONS) course
+TESTED := inputs $(LESSONS) course
 # What a suite compiles its tests against: its lesson; every lesson (inputs); nothing (course).
 sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(wildcard lessons/$(1)/*.java))
 
@@ -48,7 +48,8 @@ $(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
 	  grep -E '✘|=>|Exception|Error' build/$*/log | grep -v '^\s*at ' | head -60; \
 	fi
 
-# Runs the suite-NN targets named in $(1), one per core, each lesson's output kept together;
+# Runs the suite-NN targets named in $(1), one per core (the long bad-input suite first, beside
+# the lessons), each suite's output kept together;
 # then prints their sum and fails if any test failed.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 define summarise

@@ -46,7 +46,7 @@ import javax.imageio.ImageIO;
  * and formula, that slope as text. NeuralNetwork: gains backward, update and backpropagate.
  * Lesson 02's mse is not needed here: error takes its place.
  *
- * Run: java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]
+ * Run: java lessons/03/Backprop.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]
  */
 public class Backprop {
 
@@ -221,19 +221,23 @@ public class Backprop {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]
+            java lessons/03/Backprop.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]
               --seed N       seed of step 4's starting weights and step 5's random networks (default 42)
+              --rate X       the learning rate of step 4's weight/height network (default 0.1)
+              --epochs N     epochs of step 4's weight/height network (default 1000)
               --exercise N   run exercise N of the README instead of the lesson""";
 
     public static void main(String[] args) {
         try {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            double rate = flags.decimal("--rate", 0.1, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", 1000, 1, 100_000);
             switch ((int) flags.number("--exercise", 0, 0, 3)) {
                 case 1 -> exerciseLearningRates();
                 case 2 -> exerciseManySteps();
                 case 3 -> exerciseUnshiftedData(seed);
-                default -> lesson(new Random(seed));
+                default -> lesson(new Random(seed), epochs, rate);
             }
         } catch (UserError e) {
             System.err.println("Backprop: " + e.getMessage());
@@ -241,12 +245,12 @@ public class Backprop {
         }
     }
 
-    static void lesson(Random rng) {
+    static void lesson(Random rng, int epochs, double rate) {
         System.out.println("Lesson 03: backpropagation, the chain rule run backwards");
         oneNeuron();
         derivatives();
         tutorialExercise();
-        genderNetwork(rng);
+        genderNetwork(rng, epochs, rate);
         gradientChecks(rng);
     }
 
@@ -401,35 +405,41 @@ public class Backprop {
             return sum / people.length;
         }
 
-        /** Trains for the given epochs; history[e] is the MSE after e epochs (history[0]: before training). */
+        /**
+         * Trains for the given epochs; history[e] is the MSE after e epochs (history[0]: before
+         * training). An MSE that is no longer a number stops the run with a UserError.
+         */
         double[] fit(double[][] people, int epochs, double learningRate) {
             double[] history = new double[epochs + 1];
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                history[epoch] = loss(people);
+            history[0] = loss(people);
+            for (int epoch = 1; epoch <= epochs; epoch++) {
                 for (int p = 0; p < people.length; p++) train(people[p], FEMALE[p], learningRate);
+                history[epoch] = loss(people);
+                stopIfDiverged(history[epoch], epoch, learningRate);
             }
-            history[epochs] = loss(people);
             return history;
         }
     }
 
-    /** Step 4: the weight/height example, trained for 1,000 epochs. */
-    static void genderNetwork(Random rng) {
-        System.out.println("\n4. A hand-derived 2-2-1 network learns gender from weight and height (learning rate 0.1)");
+    /** Step 4: the weight/height example, trained for 1,000 epochs (by default); the MSE every hundredth of the way. */
+    static void genderNetwork(Random rng, int epochs, double rate) {
+        System.out.println("\n4. A hand-derived 2-2-1 network learns gender from weight and height (learning rate " + rate + ")");
         GenderNetwork net = new GenderNetwork(rng);
-        double[] history = net.fit(PEOPLE, 1000, 0.1);
+        double[] history = net.fit(PEOPLE, epochs, rate);
         System.out.printf("   before training: MSE %.3f%n", history[0]);
-        for (int epoch = 10; epoch <= 1000; epoch += 10) {
-            System.out.printf("   epoch %4d MSE %.3f%s", epoch, history[epoch], epoch % 50 == 0 ? "\n" : "");
+        int step = Math.max(1, epochs / 100), shown = 0;
+        for (int epoch = step; epoch <= epochs; epoch += step) {
+            System.out.printf("   epoch %4d MSE %.3f%s", epoch, history[epoch], ++shown % 5 == 0 ? "\n" : "");
         }
-        System.out.printf("   after 1000 epochs the MSE is %.4f%n", history[1000]);
+        if (shown % 5 != 0) System.out.println();
+        System.out.printf("   after %d epochs the MSE is %.4f%n", epochs, history[epochs]);
         double emily = net.predict(new double[] {-7, -3}), frank = net.predict(new double[] {20, 2});
         System.out.printf("   Emily (128 lb, 63 in): %.3f -> %s%n", emily, emily > 0.5 ? "F" : "M");
         System.out.printf("   Frank (155 lb, 68 in): %.3f -> %s%n", frank, frank > 0.5 ? "F" : "M");
-        double[] epochs = new double[history.length];
-        for (int i = 0; i < epochs.length; i++) epochs[i] = i;
+        double[] epochNumbers = new double[history.length];
+        for (int i = 0; i < epochNumbers.length; i++) epochNumbers[i] = i;
         Chart chart = new Chart("Weight/height network: training loss", "epoch", "mean squared error");
-        chart.add("MSE over the four people", epochs, history, Chart.Style.LINE);
+        chart.add("MSE over the four people", epochNumbers, history, Chart.Style.LINE);
         chart.yRange = new double[] {0, history[0] * 1.05};
         System.out.println("   plot: " + chart.save("03-gender-loss.png"));
     }
@@ -632,8 +642,8 @@ public class Backprop {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

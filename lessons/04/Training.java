@@ -33,13 +33,13 @@ import javax.imageio.ImageIO;
  *
  * Follows: the UPM hands-on, section 3e "Last step, training loop", and section 4a's "XOR
  * function" with its exercise 6 (AND, one-hot); see README.md for the authors and link.
- * New here: train (the loop over epochs and examples) and totalError (sum over the examples of
- * sum (t - y)^2).
+ * New here: train (the loop over epochs and examples, stopped with a clear message if the error
+ * stops being a number) and totalError (sum over the examples of sum (t - y)^2).
  * Carried: Neuron, Activation, NeuralNetwork, error, errorGradient and checkSameLength from
  * lesson 03, unchanged.
  * Changed: lesson 03's sigmoid helper is left out; nothing here uses it.
  *
- * Run: java lessons/04/Training.java [--seed N] [--exercise 1|2|3]
+ * Run: java lessons/04/Training.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]
  */
 public class Training {
 
@@ -210,7 +210,8 @@ public class Training {
     /**
      * Trains with one update per example, in order, for the given number of epochs. history[e] is
      * the total error after e epochs (history[0]: before training); the total error is printed
-     * after epoch 1 and every printEvery epochs (printEvery 0: never).
+     * after epoch 1 and every printEvery epochs (printEvery 0: never). A total error that is no
+     * longer a number (the steps overshot until the weights overflowed) stops the run with a UserError.
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
@@ -219,6 +220,7 @@ public class Training {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
+            stopIfDiverged(history[epoch], epoch, learningRate); // never a NaN passed on as a result
             if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
@@ -236,19 +238,23 @@ public class Training {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/04/Training.java [--seed N] [--exercise 1|2|3]
+            java lessons/04/Training.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]
               --seed N       seed of step 1's network; step 2 and exercise 2 use seeds N to N + 19 (default 42)
+              --rate X       the learning rate of the lesson's steps 1 to 3 (default 0.5)
+              --epochs N     epochs of every network in steps 1 to 3 (default 10000)
               --exercise N   run exercise N of the README instead of the lesson""";
 
     public static void main(String[] args) {
         try {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            double rate = flags.decimal("--rate", 0.5, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", 10_000, 1, 100_000);
             switch ((int) flags.number("--exercise", 0, 0, 3)) {
                 case 1 -> exerciseFourOutputs(new Random(seed));
                 case 2 -> exerciseLearningRates(seed);
                 case 3 -> exerciseZeroWeights();
-                default -> lesson(seed);
+                default -> lesson(seed, epochs, rate);
             }
         } catch (UserError e) {
             System.err.println("Training: " + e.getMessage());
@@ -259,18 +265,18 @@ public class Training {
     static final double[][] XOR_INPUTS = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
     static final double[][] XOR_TARGETS = {{0}, {1}, {1}, {0}};
 
-    static void lesson(long seed) {
+    static void lesson(long seed, int epochs, double rate) {
         System.out.println("Lesson 04: the training loop");
-        learnXor(new Random(seed));
-        manySeeds(seed);
-        learnAnd(new Random(seed));
+        learnXor(new Random(seed), epochs, rate);
+        manySeeds(seed, epochs, rate);
+        learnAnd(new Random(seed), epochs, rate);
     }
 
-    /** Step 1: XOR with 2 hidden sigmoid neurons, 10,000 epochs of per-example updates. */
-    static void learnXor(Random rng) {
-        System.out.println("\n1. XOR with 2 hidden sigmoid neurons (learning rate 0.5, 10,000 epochs)");
+    /** Step 1: XOR with 2 hidden sigmoid neurons, 10,000 epochs of per-example updates (by default). */
+    static void learnXor(Random rng, int epochs, double rate) {
+        System.out.printf("%n1. XOR with 2 hidden sigmoid neurons (learning rate %s, %,d epochs)%n", rate, epochs);
         NeuralNetwork net = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, rng);
-        double[] history = train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 1000);
+        double[] history = train(net, XOR_INPUTS, XOR_TARGETS, epochs, rate, Math.max(1, epochs / 10));
         System.out.println("   x1 x2  XOR   network   hidden neurons");
         double[][] hidden = new double[XOR_INPUTS.length][];
         for (int i = 0; i < XOR_INPUTS.length; i++) {
@@ -285,8 +291,8 @@ public class Training {
             System.out.println("   Every output is on the right side of 0.5: the network learned XOR. Each hidden neuron");
             System.out.println("   computes a simpler function of x1 and x2; the output neuron combines the two into XOR.");
         } else {
-            System.out.printf("   STUCK: after 10,000 epochs the total error is %.4f and not every output is on the%n",
-                    history[history.length - 1]);
+            System.out.printf("   STUCK: after %,d epochs the total error is %.4f and not every output is on the%n",
+                    epochs, history[history.length - 1]);
             System.out.println("   right side of 0.5. Step 2 shows how often that happens, and why:");
             System.out.println(diagnose(net));
         }
@@ -301,12 +307,12 @@ public class Training {
     }
 
     /** Step 2: the same training from 20 seeds, with 2 and then 4 hidden neurons. */
-    static void manySeeds(long seed) {
+    static void manySeeds(long seed, int epochs, double rate) {
         System.out.println("\n2. Twenty seeds: does XOR always work?");
         List<double[]> learnedRuns = new ArrayList<>(), stuckRuns = new ArrayList<>();
         for (long s = seed; s != seed + 20; s++) { // != rather than <: seed + 20 may wrap round, and so may s
             NeuralNetwork net = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, new Random(s));
-            double[] history = train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 0);
+            double[] history = train(net, XOR_INPUTS, XOR_TARGETS, epochs, rate, 0);
             boolean ok = learned(net, XOR_INPUTS, XOR_TARGETS);
             (ok ? learnedRuns : stuckRuns).add(history);
             System.out.printf("   seed %3d  total error %.4f  %s%n", s, history[history.length - 1], ok ? "learned" : "STUCK");
@@ -318,7 +324,7 @@ public class Training {
         for (double[] history : learnedRuns) chart.add("learned XOR", epochs(history.length), history, Chart.Style.LINE);
         for (double[] history : stuckRuns) chart.add("stuck", epochs(history.length), history, Chart.Style.LINE);
         System.out.println("   plot: " + chart.save("04-xor-seeds.png"));
-        int four = learnedWithHidden(4, seed);
+        int four = learnedWithHidden(4, seed, epochs, rate);
         System.out.printf("   4 hidden neurons: %d of 20 seeds learned XOR%n", four);
         if (four > learnedRuns.size()) {
             System.out.println("   More hidden neurons, fewer stuck runs: with 4 it is less likely that every one of them");
@@ -330,11 +336,11 @@ public class Training {
         }
     }
 
-    static int learnedWithHidden(int hidden, long seed) {
+    static int learnedWithHidden(int hidden, long seed, int epochs, double rate) {
         int count = 0;
         for (long s = seed; s != seed + 20; s++) {
             NeuralNetwork net = NeuralNetwork.random(new int[] {2, hidden, 1}, Activation.SIGMOID, new Random(s));
-            train(net, XOR_INPUTS, XOR_TARGETS, 10_000, 0.5, 0);
+            train(net, XOR_INPUTS, XOR_TARGETS, epochs, rate, 0);
             if (learned(net, XOR_INPUTS, XOR_TARGETS)) count++;
         }
         return count;
@@ -417,12 +423,12 @@ public class Training {
     static final double[][] AND_ONE_HOT = {{1, 0}, {1, 0}, {1, 0}, {0, 1}}; // [false, true]
 
     /** Step 3: the tutorial's exercise 6, AND, first with one output, then one-hot with two. */
-    static void learnAnd(Random rng) {
+    static void learnAnd(Random rng, int epochs, double rate) {
         System.out.println("\n3. AND (the tutorial's exercise 6), with one output and then one-hot");
         NeuralNetwork single = NeuralNetwork.random(new int[] {2, 2, 1}, Activation.SIGMOID, rng);
-        train(single, XOR_INPUTS, AND_TARGETS, 10_000, 0.5, 0);
+        train(single, XOR_INPUTS, AND_TARGETS, epochs, rate, 0);
         NeuralNetwork oneHot = NeuralNetwork.random(new int[] {2, 2, 2}, Activation.SIGMOID, rng);
-        train(oneHot, XOR_INPUTS, AND_ONE_HOT, 10_000, 0.5, 0);
+        train(oneHot, XOR_INPUTS, AND_ONE_HOT, epochs, rate, 0);
         System.out.println("   x1 x2  AND   one output   one-hot [false, true]   arg-max");
         int singleRight = 0, oneHotRight = 0;
         for (int i = 0; i < XOR_INPUTS.length; i++) {
@@ -612,8 +618,8 @@ public class Training {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

@@ -40,7 +40,7 @@ import javax.imageio.ImageIO;
  * checkSameLength, train and totalError from lesson 04, unchanged.
  * Changed: nothing.
  *
- * Run: java lessons/05/Approximation.java [--seed N] [--exercise 1|2|3]
+ * Run: java lessons/05/Approximation.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]
  */
 public class Approximation {
 
@@ -211,7 +211,8 @@ public class Approximation {
     /**
      * Trains with one update per example, in order, for the given number of epochs. history[e] is
      * the total error after e epochs (history[0]: before training); the total error is printed
-     * after epoch 1 and every printEvery epochs (printEvery 0: never).
+     * after epoch 1 and every printEvery epochs (printEvery 0: never). A total error that is no
+     * longer a number (the steps overshot until the weights overflowed) stops the run with a UserError.
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
@@ -220,6 +221,7 @@ public class Approximation {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
+            stopIfDiverged(history[epoch], epoch, learningRate); // never a NaN passed on as a result
             if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
@@ -260,8 +262,10 @@ public class Approximation {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/05/Approximation.java [--seed N] [--exercise 1|2|3]
+            java lessons/05/Approximation.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]
               --seed N       seed of the 35 points and the starting weights (default 42)
+              --rate X       the learning rate of the lesson's two networks (default 0.1)
+              --epochs N     epochs of the lesson's two networks (default 4500)
               --exercise N   run exercise N of the README instead of the lesson""";
 
     static final int POINTS = 35, EPOCHS = 4500, PRINT_EVERY = 500;
@@ -272,11 +276,13 @@ public class Approximation {
         try {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            double rate = flags.decimal("--rate", LEARNING_RATE, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", EPOCHS, 1, 100_000);
             switch ((int) flags.number("--exercise", 0, 0, 3)) {
                 case 1 -> exerciseLinearOutput(new Random(seed));
                 case 2 -> exerciseTenDraws(new Random(seed));
                 case 3 -> exerciseMorePoints(new Random(seed));
-                default -> lesson(seed);
+                default -> lesson(seed, epochs, rate);
             }
         } catch (UserError e) {
             System.err.println("Approximation: " + e.getMessage());
@@ -284,7 +290,7 @@ public class Approximation {
         }
     }
 
-    static void lesson(long seed) {
+    static void lesson(long seed, int epochs, double rate) {
         System.out.println("Lesson 05: a 2-4-4-1 sigmoid network learns y = x1^2 + x2^2 from 35 points");
         Random rng = new Random(seed);
         double[][] points = randomPoints(POINTS, rng);
@@ -298,16 +304,17 @@ public class Approximation {
         System.out.printf("   on the %dx%d test grid the target runs from %.4f to %.4f and is above 1 at %.1f%% of the points%n",
                 GRID, GRID, min(TRUTH), max(TRUTH), 100.0 * fractionAbove(TRUTH, 1));
 
-        System.out.println("\n2. Raw targets: " + EPOCHS + " epochs, learning rate " + LEARNING_RATE + ", one sample at a time");
-        Run raw = trainRaw(points, weightSeed, PRINT_EVERY);
+        System.out.println("\n2. Raw targets: " + epochs + " epochs, learning rate " + rate + ", one sample at a time");
+        int printEvery = Math.max(1, epochs * PRINT_EVERY / EPOCHS); // every 500 of 4500 epochs
+        Run raw = trainRaw(points, weightSeed, epochs, rate, printEvery);
         System.out.printf("   largest prediction on the grid: %.4f, yet the target reaches %.4f%n", max(raw.grid()), max(TRUTH));
         System.out.println("   The output neuron is a sigmoid, 1 / (1 + e^-z) < 1 for every z: it cannot say 2.");
         System.out.printf("   grid MSE: %.5f%n", raw.gridError());
 
         System.out.printf("%n3. Normalised targets: t' = (t - %.4f) / (%.4f - %.4f), min and max of the training targets%n",
                 range.min(), range.max(), range.min());
-        Run normalised = trainNormalised(points, weightSeed, PRINT_EVERY);
-        System.out.printf("   after %d epochs: total error %.4f in t' units, %.4f in y's units (times %.4f^2)%n", EPOCHS,
+        Run normalised = trainNormalised(points, weightSeed, epochs, rate, printEvery);
+        System.out.printf("   after %d epochs: total error %.4f in t' units, %.4f in y's units (times %.4f^2)%n", epochs,
                 normalised.trainingError() / Math.pow(range.max() - range.min(), 2), normalised.trainingError(),
                 range.max() - range.min());
         System.out.printf("   outputs o mapped back with t = %.4f + o * %.4f; largest on the grid: %.4f%n",
@@ -346,20 +353,20 @@ public class Approximation {
     }
 
     /** Trains the 2-4-4-1 network on the raw targets y; its grid, and its total error after the last epoch. */
-    static Run trainRaw(double[][] points, long weightSeed, int printEvery) {
+    static Run trainRaw(double[][] points, long weightSeed, int epochs, double rate, int printEvery) {
         NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(weightSeed));
-        double[] history = train(net, points, targets(points), EPOCHS, LEARNING_RATE, printEvery);
-        return Run.of(x -> net.forward(x)[0], history[EPOCHS]);
+        double[] history = train(net, points, targets(points), epochs, rate, printEvery);
+        return Run.of(x -> net.forward(x)[0], history[epochs]);
     }
 
     /** Trains the same network on min-max-scaled targets; its grid and total error are mapped back to y's units. */
-    static Run trainNormalised(double[][] points, long weightSeed, int printEvery) {
+    static Run trainNormalised(double[][] points, long weightSeed, int epochs, double rate, int printEvery) {
         double[][] targets = targets(points);
         MinMax range = MinMax.fit(targets);
         NeuralNetwork net = NeuralNetwork.random(SIZES, Activation.SIGMOID, new Random(weightSeed));
-        double[] history = train(net, points, range.scale(targets), EPOCHS, LEARNING_RATE, printEvery);
+        double[] history = train(net, points, range.scale(targets), epochs, rate, printEvery);
         double scale = (range.max() - range.min()) * (range.max() - range.min()); // errors in t' are errors in t over max - min
-        return Run.of(x -> range.unscale(net.forward(x)[0]), history[EPOCHS] * scale);
+        return Run.of(x -> range.unscale(net.forward(x)[0]), history[epochs] * scale);
     }
 
     /** The function to approximate: y = x1^2 + x2^2, 0 at the centre, 2 in the corners. */
@@ -510,7 +517,8 @@ public class Approximation {
         for (int draw = 0; draw < ratios.length; draw++) {
             double[][] points = randomPoints(POINTS, rng);
             long weightSeed = rng.nextLong();
-            Run raw = trainRaw(points, weightSeed, 0), normalised = trainNormalised(points, weightSeed, 0);
+            Run raw = trainRaw(points, weightSeed, EPOCHS, LEARNING_RATE, 0);
+            Run normalised = trainNormalised(points, weightSeed, EPOCHS, LEARNING_RATE, 0);
             ratios[draw] = raw.gridError() / normalised.gridError();
             System.out.printf("   %4d  %14.4f   %7.5f  %7.5f  %10.2f   %7.4f  %7.4f%n", draw + 1, MinMax.fit(targets(points)).max(),
                     raw.gridError(), normalised.gridError(), ratios[draw], raw.trainingError(), normalised.trainingError());
@@ -544,7 +552,8 @@ public class Approximation {
         int k = 0;
         for (int n : new int[] {POINTS, 2 * POINTS, 4 * POINTS}) {
             double[][] points = Arrays.copyOf(all, n);
-            Run raw = trainRaw(points, weightSeed, 0), normalised = trainNormalised(points, weightSeed, 0);
+            Run raw = trainRaw(points, weightSeed, EPOCHS, LEARNING_RATE, 0);
+            Run normalised = trainNormalised(points, weightSeed, EPOCHS, LEARNING_RATE, 0);
             rawErrors[k] = raw.gridError();
             ratios[k++] = raw.gridError() / normalised.gridError();
             System.out.printf("   %6d  %14.4f   %12.5f   %19.5f   %16.2f%n", n, MinMax.fit(targets(points)).max(),
@@ -795,8 +804,8 @@ public class Approximation {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

@@ -9,10 +9,8 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
@@ -43,12 +41,13 @@ import javax.imageio.ImageIO;
  * Follows: the UPM hands-on, section 4b "Neural networks for regression tasks", and its exercise 7;
  * see README.md for the authors.
  * New here: Standardiser (fitted on the training rows, applied to any rows), Scaled and asRows. In
- * the lesson part: least squares and R^2 as the yardstick, a CSV reader.
+ * the lesson part: least squares and R^2 as the yardstick; Table, a CSV reader that checks every
+ * cell and names the file, line and column of a bad one (lessons 07 and 08 carry it).
  * Carried: Neuron, Activation and NeuralNetwork from lesson 03; error, errorGradient,
  * checkSameLength, train and totalError from lesson 04; MinMax from lesson 05, unchanged.
  * Changed: nothing.
  *
- * Run: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3]
+ * Run: java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--rate X] [--epochs N] [--exercise 1|2|3]
  */
 public class Regression {
 
@@ -219,7 +218,8 @@ public class Regression {
     /**
      * Trains with one update per example, in order, for the given number of epochs. history[e] is
      * the total error after e epochs (history[0]: before training); the total error is printed
-     * after epoch 1 and every printEvery epochs (printEvery 0: never).
+     * after epoch 1 and every printEvery epochs (printEvery 0: never). A total error that is no
+     * longer a number (the steps overshot until the weights overflowed) stops the run with a UserError.
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
@@ -228,6 +228,7 @@ public class Regression {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
+            stopIfDiverged(history[epoch], epoch, learningRate); // never a NaN passed on as a result
             if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
@@ -309,14 +310,16 @@ public class Regression {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--exercise 1|2|3]
+            java lessons/06/Regression.java [--seed N] [--data FILE.csv] [--rows N] [--rate X] [--epochs N] [--exercise 1|2|3]
               --seed N          seed of the split and the starting weights (default 42)
               --data FILE.csv   your own numeric table: every column a feature, the last the target
                                 (default: the diabetes data in datasets/)
               --rows N          use only the first N rows (default: all)
+              --rate X          the learning rate of step 2; step 4 uses a tenth of it (default 0.03)
+              --epochs N        epochs of every network in the lesson (default 3000)
               --exercise N      run exercise N of the README instead of the lesson""";
 
-    static final int HIDDEN = 8, EPOCHS = 3000, PRINT_EVERY = 500;
+    static final int HIDDEN = 8, EPOCHS = 3000;
     static final double LEARNING_RATE = 0.03, SMALLER_RATE = 0.003;
     static final int DRAWS = 5;
 
@@ -326,13 +329,15 @@ public class Regression {
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int exercise = (int) flags.number("--exercise", 0, 0, 3);
             int rows = (int) flags.number("--rows", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+            double rate = flags.decimal("--rate", LEARNING_RATE, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", EPOCHS, 1, 100_000);
             String file = flags.given.get("--data");
             Dataset data = (file == null ? diabetes() : readCsv(Path.of(file))).head(rows);
             switch (exercise) {
                 case 1 -> exerciseLeak(data, new Random(seed));
                 case 2 -> exerciseEarlyStopping(data, new Random(seed));
                 case 3 -> exerciseBiggerNetworks(data, new Random(seed));
-                default -> lesson(data, seed);
+                default -> lesson(data, seed, epochs, rate);
             }
         } catch (UserError e) {
             System.err.println("Regression: " + e.getMessage());
@@ -340,7 +345,7 @@ public class Regression {
         }
     }
 
-    static void lesson(Dataset data, long seed) {
+    static void lesson(Dataset data, long seed, int epochs, double rate) {
         int features = data.features().length;
         int[] sizes = {features, HIDDEN, 1};
         Random rng = new Random(seed);
@@ -354,31 +359,32 @@ public class Regression {
                 number(d.range().min()), number(d.range().max()));
 
         System.out.printf("%n2. The tutorial's network: %d-%d-1 sigmoid, learning rate %s, %d epochs, one row at a time%n",
-                features, HIDDEN, LEARNING_RATE, EPOCHS);
-        Predictions tutorial = network(d, sizes, weightSeed, LEARNING_RATE, PRINT_EVERY);
+                features, HIDDEN, rate, epochs);
+        Predictions tutorial = network(d, sizes, weightSeed, epochs, rate, Math.max(1, epochs / 6));
         Predictions line = leastSquares(d);
 
         System.out.println("\n3. Scores in the target's own units (R^2: 1 is perfect, 0 is no better than the mean)");
         System.out.println("                                       train R^2    test MSE   test R^2");
         score("the training rows' mean", mean(d), d.split());
         score("least squares (a flat plane)", line, d.split());
-        score("network, learning rate " + LEARNING_RATE, tutorial, d.split());
+        score("network, learning rate " + rate, tutorial, d.split());
         compare("the network", tutorial, line, d.split());
 
+        double smaller = rate / 10;
         System.out.printf("%n4. A variant, not the tutorial's: learning rate %s (ten times smaller), %d starting draws, averaged%n",
-                SMALLER_RATE, DRAWS);
+                smaller, DRAWS);
         System.out.println("                                       train R^2    test MSE   test R^2");
         long[] seeds = new long[DRAWS];
         for (int k = 0; k < DRAWS; k++) seeds[k] = k == 0 ? weightSeed : rng.nextLong();
         // five independent networks: trained side by side on the machine's cores, printed in order
         Predictions[] nets = IntStream.range(0, DRAWS).parallel()
-                .mapToObj(k -> network(d, sizes, seeds[k], SMALLER_RATE, 0)).toArray(Predictions[]::new);
+                .mapToObj(k -> network(d, sizes, seeds[k], epochs, smaller, 0)).toArray(Predictions[]::new);
         for (int k = 0; k < DRAWS; k++) score("network, draw " + (k + 1) + (k == 0 ? " (step 2's weights)" : ""), nets[k], d.split());
         Predictions average = average(nets);
         score("the average of the " + DRAWS + " networks", average, d.split());
         compare("the average", average, line, d.split());
 
-        System.out.println("\nplot: " + predictedVsActual(d.split().testY(), line, tutorial, average, data.name()).save("06-regression.png"));
+        System.out.println("\nplot: " + predictedVsActual(d.split().testY(), line, tutorial, average, data.name(), rate).save("06-regression.png"));
     }
 
     /** The mean of several models' predictions, row by row. */
@@ -419,7 +425,8 @@ public class Regression {
     static final String R2 = "R\u00b2"; // a real superscript in the PNG; the terminal gets plain R^2
 
     /** Each test row's prediction against its true value, for three models; on the line y = x a prediction is perfect. */
-    static Chart predictedVsActual(double[] actual, Predictions line, Predictions tutorial, Predictions average, String name) {
+    static Chart predictedVsActual(double[] actual, Predictions line, Predictions tutorial, Predictions average, String name,
+            double rate) {
         double lo = min(actual), hi = max(actual);
         for (Predictions p : new Predictions[] {line, tutorial, average}) {
             lo = Math.min(lo, min(p.test()));
@@ -428,9 +435,9 @@ public class Regression {
         Chart chart = new Chart("Predicted vs actual: " + name + ", " + actual.length + " test rows", "actual", "predicted");
         chart.add("y = x, a perfect prediction", new double[] {lo, hi}, new double[] {lo, hi}, Chart.Style.LINE);
         chart.add(String.format("least squares, %s %.3f", R2, rSquared(line.test(), actual)), actual, line.test(), Chart.Style.DOTS);
-        chart.add(String.format("network, rate %s, %s %.3f", LEARNING_RATE, R2, rSquared(tutorial.test(), actual)),
+        chart.add(String.format("network, rate %s, %s %.3f", rate, R2, rSquared(tutorial.test(), actual)),
                 actual, tutorial.test(), Chart.Style.DOTS);
-        chart.add(String.format("average of %d networks, rate %s, %s %.3f", DRAWS, SMALLER_RATE, R2,
+        chart.add(String.format("average of %d networks, rate %s, %s %.3f", DRAWS, rate / 10, R2,
                 rSquared(average.test(), actual)), actual, average.test(), Chart.Style.DOTS);
         chart.yRange = new double[] {lo, hi};
         return chart;
@@ -476,8 +483,8 @@ public class Regression {
                 number(allTargets.min), number(allTargets.max), number(trainTargets.min), number(trainTargets.max));
         int[] sizes = {data.features.length, HIDDEN, 1};
         Scaled leaky = new Scaled(s, all, once, all.apply(s.testX), allTargets);
-        double right = rSquared(network(Scaled.of(s, data.features), sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
-        double leaked = rSquared(network(leaky, sizes, weightSeed, LEARNING_RATE, 0).test, s.testY);
+        double right = rSquared(network(Scaled.of(s, data.features), sizes, weightSeed, EPOCHS, LEARNING_RATE, 0).test, s.testY);
+        double leaked = rSquared(network(leaky, sizes, weightSeed, EPOCHS, LEARNING_RATE, 0).test, s.testY);
         System.out.printf("   Network (rate %s), test R^2: scaled with the training rows %.4f, once with all rows %.4f.%n",
                 LEARNING_RATE, right, leaked);
     }
@@ -497,6 +504,12 @@ public class Regression {
 
     /** Exercise 2: early stopping, with the stopping epoch chosen on validation rows, never on the test rows. */
     static void exerciseEarlyStopping(Dataset data, Random rng) {
+        int needed = minimumRowsToValidate(data.features.length);
+        if (data.y.length < needed) {
+            throw new UserError(data.name + " has " + data.y.length + " data rows; exercise 2 sets a fifth of the training rows"
+                    + " aside to validate, so with " + data.features.length + " features it needs at least " + needed
+                    + " (least squares must keep more training rows than unknowns)");
+        }
         Split s = split(data, rng);
         long weightSeed = rng.nextLong();
         int validation = testRows(s.trainY.length), fit = s.trainY.length - validation;
@@ -537,7 +550,7 @@ public class Regression {
         System.out.printf("Exercise 3: more neurons, learning rate %s, %d epochs, step 2's seed for the weights%n", SMALLER_RATE, EPOCHS);
         System.out.println("   network      parameters   train R^2   test R^2");
         for (int[] sizes : new int[][] {{f, HIDDEN, 1}, {f, 2 * HIDDEN, 1}, {f, HIDDEN, HIDDEN, 1}}) {
-            Predictions p = network(d, sizes, weightSeed, SMALLER_RATE, 0);
+            Predictions p = network(d, sizes, weightSeed, EPOCHS, SMALLER_RATE, 0);
             System.out.printf("   %-12s %10d %11.4f %10.4f%n", shape(sizes), parameters(sizes),
                     rSquared(p.train, d.split.trainY), rSquared(p.test, d.split.testY));
         }
@@ -564,9 +577,9 @@ public class Regression {
     record Predictions(double[] train, double[] test) {}
 
     /** Trains a sigmoid network from the given starting weights and predicts every row, mapped back to the target's units. */
-    static Predictions network(Scaled d, int[] sizes, long weightSeed, double learningRate, int printEvery) {
+    static Predictions network(Scaled d, int[] sizes, long weightSeed, int epochs, double learningRate, int printEvery) {
         NeuralNetwork net = NeuralNetwork.random(sizes, Activation.SIGMOID, new Random(weightSeed));
-        train(net, d.trainX, d.range.scale(asRows(d.split.trainY)), EPOCHS, learningRate, printEvery);
+        train(net, d.trainX, d.range.scale(asRows(d.split.trainY)), epochs, learningRate, printEvery);
         return new Predictions(predict(net, d.trainX, d.range), predict(net, d.testX, d.range));
     }
 
@@ -626,6 +639,10 @@ public class Regression {
      */
     static double[] leastSquares(double[][] x, double[] y) {
         int p = x[0].length + 1;
+        if (x.length <= p) {
+            throw new UserError("least squares has " + x.length + " rows for " + p + " unknowns (" + (p - 1)
+                    + " features and the intercept): it needs more rows than unknowns; use more rows");
+        }
         double[][] a = new double[p][p];
         double[] b = new double[p];
         for (int i = 0; i < x.length; i++) {
@@ -725,8 +742,8 @@ public class Regression {
     /** The diabetes data of datasets/: two gzipped files, ten features and the target, row by row. */
     static Dataset diabetes() {
         Path dir = courseDir().resolve("datasets");
-        Table features = readTable(dir.resolve("diabetes_data_raw.csv.gz"));
-        Table target = readTable(dir.resolve("diabetes_target.csv.gz"));
+        Table features = Table.read(dir.resolve("diabetes_data_raw.csv.gz"));
+        Table target = Table.read(dir.resolve("diabetes_target.csv.gz"));
         if (features.rows.length != target.rows.length) {
             throw new UserError(features.file + " has " + features.rows.length + " rows but " + target.file + " has "
                     + target.rows.length + "; they must match row by row");
@@ -740,7 +757,7 @@ public class Regression {
 
     /** Any numeric CSV: every column but the last is a feature, the last is the target. */
     static Dataset readCsv(Path file) {
-        Table table = readTable(file);
+        Table table = Table.read(file);
         int columns = table.rows[0].length;
         if (columns < 2) throw new UserError(file + " has one column; it needs at least one feature and the target (the last column)");
         int n = table.rows.length;
@@ -770,80 +787,112 @@ public class Regression {
         return n;
     }
 
-    /** A file of numbers, one row a line, split at commas or else at spaces; an optional header line. */
-    record Table(String file, String[] header, double[][] rows) {}
-
-    static Table readTable(Path path) {
-        List<String> lines = readLines(path);
-        String file = path.toString();
-        String[] header = null;
-        List<double[]> rows = new ArrayList<>();
-        int width = -1, widthLine = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) continue;
-            String[] cells = line.contains(",") ? line.split(",", -1) : line.trim().split("\\s+");
-            if (width < 0 && noNumbers(cells)) { // a first line without a single number names the columns
-                header = Arrays.stream(cells).map(String::trim).toArray(String[]::new);
-            } else {
-                rows.add(numbers(cells, file, i + 1));
-            }
-            if (width < 0) {
-                width = cells.length;
-                widthLine = i + 1;
-            } else if (cells.length != width) {
-                throw new UserError(file + ", line " + (i + 1) + ": " + cells.length + " values, but line " + widthLine
-                        + " has " + width + "; every row needs the same number of columns");
-            }
-        }
-        if (rows.isEmpty()) throw new UserError(file + " holds no rows of numbers");
-        return new Table(file, header, rows.toArray(new double[0][]));
+    /** Enough rows for exercise 2, which splits the training rows again: the rows left to fit still outnumber the unknowns. */
+    static int minimumRowsToValidate(int features) {
+        int n = minimumRows(features);
+        while (n - testRows(n) - testRows(n - testRows(n)) < features + 2) n++;
+        return n;
     }
 
-    static boolean noNumbers(String[] cells) {
-        for (String cell : cells) {
-            try {
-                Double.parseDouble(cell.trim());
-                return false;
-            } catch (NumberFormatException e) {
-                // a name, as a header has
-            }
-        }
-        return true;
-    }
+    /**
+     * A table of numbers read from a CSV file, or a .gz of one: one row a line, its cells split at
+     * commas or else at spaces, every row as wide as the first, and a first line of column names if
+     * it holds no number (or, with headerFirst, whatever it holds). Every cell must be a number no
+     * larger than 1e100 in size, so that its square, and a sum of squares, is still a number.
+     * Anything else ends in a UserError that names the file, the line and the column.
+     */
+    record Table(String file, String[] header, double[][] rows, int[] lines) {
+        static final int MAX_BYTES = 20_000_000; // far more than any data set of the course; /dev/zero never ends
+        static final double LARGEST = 1e100;
 
-    static double[] numbers(String[] cells, String file, int line) {
-        double[] row = new double[cells.length];
-        for (int c = 0; c < cells.length; c++) {
-            String cell = cells[c].trim();
-            String problem = null;
-            try {
-                row[c] = Double.parseDouble(cell);
-                if (!Double.isFinite(row[c])) problem = "the value is not a finite number";
-                else if (Math.abs(row[c]) > 1e100) problem = cell + " is too large to square; rescale that column";
-            } catch (NumberFormatException e) {
-                problem = cell.isEmpty() ? "the cell is empty" : "'" + cell + "' is not a number";
-            }
-            if (problem != null) throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": " + problem);
+        static Table read(Path path) {
+            return read(path, false);
         }
-        return row;
-    }
 
-    /** The file's lines, unzipped on the way if its name ends in .gz, without the byte-order mark some editors put first. */
-    static List<String> readLines(Path path) {
-        if (Files.exists(path) && !Files.isRegularFile(path)) throw new UserError(path + " is not a file; give --data a CSV file");
-        try (InputStream raw = Files.newInputStream(path);
-                InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            List<String> lines = new ArrayList<>(reader.lines().toList());
-            if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) lines.set(0, lines.get(0).substring(1));
-            return lines;
-        } catch (NoSuchFileException e) {
-            throw new UserError(path.toAbsolutePath() + " not found; check the name (the course's own data are in datasets/)");
-        } catch (IOException e) {
-            throw new UserError("could not read " + path + ": " + e.getMessage());
-        } catch (java.io.UncheckedIOException e) { // a broken .gz file, found while reading its lines
-            throw new UserError("could not read " + path + ": " + e.getCause().getMessage());
+        /** headerFirst: the first line is the header, numbers and all, as iris.csv's "150,4,setosa,versicolor,virginica". */
+        static Table read(Path path, boolean headerFirst) {
+            String file = path.toString();
+            String[] header = null;
+            List<double[]> rows = new ArrayList<>();
+            List<Integer> lines = new ArrayList<>();
+            int width = -1, widthLine = 0, number = 0;
+            for (String line : lines(path)) {
+                number++;
+                if (line.isBlank()) continue;
+                String[] cells = line.contains(",") ? line.split(",", -1) : line.strip().split("\\s+");
+                boolean isHeader = header == null && rows.isEmpty() && (headerFirst || noNumbers(cells));
+                if (isHeader) header = Arrays.stream(cells).map(String::strip).toArray(String[]::new);
+                if (isHeader && headerFirst) continue; // a header of its own shape: rows are measured against each other
+                if (width < 0) {
+                    width = cells.length;
+                    widthLine = number;
+                } else if (cells.length != width) {
+                    throw new UserError(file + ", line " + number + ": " + cells.length + " values, but line " + widthLine
+                            + " has " + width + "; every row needs the same number of columns");
+                }
+                if (isHeader) continue;
+                rows.add(numbers(cells, file, number));
+                lines.add(number);
+            }
+            if (rows.isEmpty()) {
+                throw new UserError(file + " holds no rows of numbers; after an optional header line, each line needs"
+                        + " numbers separated by commas");
+            }
+            return new Table(file, header, rows.toArray(new double[0][]), lines.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        /** True for a line of names: not one of its cells reads as a number. */
+        static boolean noNumbers(String[] cells) {
+            for (String cell : cells) {
+                try {
+                    Double.parseDouble(cell.strip());
+                    return false;
+                } catch (NumberFormatException e) {
+                    // a name, as a header has
+                }
+            }
+            return true;
+        }
+
+        static double[] numbers(String[] cells, String file, int line) {
+            double[] row = new double[cells.length];
+            for (int c = 0; c < cells.length; c++) {
+                String cell = cells[c].strip(), problem = null;
+                try {
+                    row[c] = Double.parseDouble(cell);
+                    if (!Double.isFinite(row[c])) problem = "the value is not a finite number; fix or remove that row";
+                    else if (Math.abs(row[c]) > LARGEST) problem = cell + " is too large to square (above 1e100); rescale that column";
+                } catch (NumberFormatException e) {
+                    problem = cell.isEmpty() ? "the cell is empty"
+                            : cell.chars().allMatch(ch -> ch >= ' ' && ch < 127) && cell.length() <= 40 ? "'" + cell + "' is not a number"
+                            : "the cell is not a number (nor plain text: is this a CSV file?)";
+                }
+                if (problem != null) throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": " + problem);
+            }
+            return row;
+        }
+
+        /**
+         * The file's lines, unzipped on the way if its name ends in .gz, without the byte-order mark
+         * some editors put first. At most MAX_BYTES are read, so a huge file or a device cannot fill the memory.
+         */
+        static List<String> lines(Path path) {
+            if (Files.isDirectory(path)) throw new UserError(path + " is a folder; give --data a CSV file");
+            if (Files.exists(path) && !Files.isRegularFile(path)) throw new UserError(path + " is not a regular file; give --data a CSV file");
+            String tooLarge = path + " holds more than " + MAX_BYTES / 1_000_000 + " MB of text, far more than a table for this"
+                    + " lesson; give a smaller file";
+            try (InputStream raw = Files.newInputStream(path);
+                    InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+                if (Files.size(path) > MAX_BYTES) throw new UserError(tooLarge);
+                byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+                if (bytes.length > MAX_BYTES) throw new UserError(tooLarge);
+                String text = new String(bytes, StandardCharsets.UTF_8);
+                return (text.startsWith("\uFEFF") ? text.substring(1) : text).lines().toList();
+            } catch (NoSuchFileException e) {
+                throw new UserError(path.toAbsolutePath() + " not found; check the name (the course's own data are in datasets/)");
+            } catch (IOException e) { // a broken .gz file too
+                throw new UserError("could not read " + path + " (" + e.getMessage() + "); check that it is a whole CSV file");
+            }
         }
     }
 
@@ -916,8 +965,8 @@ public class Regression {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

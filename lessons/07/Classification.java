@@ -10,17 +10,22 @@ import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
 /**
@@ -34,12 +39,13 @@ import javax.imageio.ImageIO;
  * for the authors.
  * New here: oneHot, argMax, thresholdedMatches (the tutorial's test), confusionMatrix and Accuracy.
  * Carried: Neuron, Activation and NeuralNetwork from lesson 03; error, errorGradient,
- * checkSameLength, train and totalError from lesson 04; Standardiser from lesson 06, unchanged.
+ * checkSameLength, train and totalError from lesson 04; Standardiser and Table (the checked CSV
+ * reader, which readDataset reads through) from lesson 06, unchanged.
  * Changed: Dataset and Split are not lesson 06's: a row here has a class index where lesson 06's
  * had a number to predict, and a Split holds two Datasets, so that each part keeps its labels and
  * class names.
  *
- * Run: java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--exercise 1|2|3]
+ * Run: java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--rate X] [--epochs N] [--exercise 1|2|3]
  */
 public class Classification {
 
@@ -210,7 +216,8 @@ public class Classification {
     /**
      * Trains with one update per example, in order, for the given number of epochs. history[e] is
      * the total error after e epochs (history[0]: before training); the total error is printed
-     * after epoch 1 and every printEvery epochs (printEvery 0: never).
+     * after epoch 1 and every printEvery epochs (printEvery 0: never). A total error that is no
+     * longer a number (the steps overshot until the weights overflowed) stops the run with a UserError.
      */
     static double[] train(NeuralNetwork net, double[][] inputs, double[][] targets,
             int epochs, double learningRate, int printEvery) {
@@ -219,6 +226,7 @@ public class Classification {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             for (int i = 0; i < inputs.length; i++) net.backpropagate(inputs[i], targets[i], learningRate);
             history[epoch] = totalError(net, inputs, targets);
+            stopIfDiverged(history[epoch], epoch, learningRate); // never a NaN passed on as a result
             if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
@@ -302,9 +310,11 @@ public class Classification {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--exercise 1|2|3]
+            java lessons/07/Classification.java [--seed N] [--data FILE.csv] [--rate X] [--epochs N] [--exercise 1|2|3]
               --seed N          seed of the split and the starting weights (default 42)
               --data FILE.csv   rows in the format of datasets/iris.csv (default: that file)
+              --rate X          the learning rate of the lesson's network (default 0.1)
+              --epochs N        epochs of the lesson's network (default 1000)
               --exercise N      run exercise N of the README instead of the lesson""";
 
     public static void main(String[] args) {
@@ -312,13 +322,15 @@ public class Classification {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int exercise = (int) flags.number("--exercise", 0, 0, 3);
+            double rate = flags.decimal("--rate", Experiment.LEARNING_RATE, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", Experiment.EPOCHS, 1, 100_000);
             String file = flags.given.get("--data");
             Dataset data = readDataset(file != null ? Path.of(file) : courseDir().resolve("datasets").resolve("iris.csv"));
             switch (exercise) {
                 case 1 -> exerciseUnsure(data, new Random(seed));
                 case 2 -> exerciseRawFeatures(data, new Random(seed));
                 case 3 -> exerciseTenSplits(data, seed);
-                default -> lesson(data, new Random(seed));
+                default -> lesson(data, new Random(seed), epochs, rate);
             }
         } catch (UserError e) {
             System.err.println("Classification: " + e.getMessage());
@@ -343,8 +355,8 @@ public class Classification {
         }
 
         /** Trains the network for the given epochs and returns the total error, as train does. */
-        double[] train(int epochs, int printEvery) {
-            return Classification.train(network, trainX, split.train().oneHotTargets(), epochs, LEARNING_RATE, printEvery);
+        double[] train(int epochs, double learningRate, int printEvery) {
+            return Classification.train(network, trainX, split.train().oneHotTargets(), epochs, learningRate, printEvery);
         }
 
         Accuracy trainAccuracy() {
@@ -356,7 +368,7 @@ public class Classification {
         }
     }
 
-    static void lesson(Dataset data, Random rng) {
+    static void lesson(Dataset data, Random rng, int epochs, double rate) {
         System.out.println("Lesson 07: classification, one output neuron per class");
 
         System.out.println("\n1. The data: " + data.size() + " rows of " + data.features()[0].length
@@ -376,10 +388,10 @@ public class Classification {
             System.out.printf("   %-14s mean %7.3f  std %6.3f%n", featureName(data, j), run.scaler().mean()[j], run.scaler().std()[j]);
         }
 
-        System.out.printf("%n3. Train a %d-%d-%d sigmoid network: %,d epochs, learning rate %.1f, one example at a time%n",
-                data.features()[0].length, Experiment.HIDDEN, data.classes(), Experiment.EPOCHS, Experiment.LEARNING_RATE);
-        double[] history = run.train(Experiment.EPOCHS, 100);
-        System.out.printf("   after %,d epochs: total error %.4f%n", Experiment.EPOCHS, history[Experiment.EPOCHS]);
+        System.out.printf("%n3. Train a %d-%d-%d sigmoid network: %,d epochs, learning rate %s, one example at a time%n",
+                data.features()[0].length, Experiment.HIDDEN, data.classes(), epochs, rate);
+        double[] history = run.train(epochs, rate, Math.max(1, epochs / 10));
+        System.out.printf("   after %,d epochs: total error %.4f%n", epochs, history[epochs]);
 
         System.out.println("\n4. Accuracy, two ways");
         Accuracy train = run.trainAccuracy(), test = run.testAccuracy();
@@ -493,7 +505,7 @@ public class Classification {
         System.out.println("   epoch   by arg-max   every output right   no output above 0.5   two or more above 0.5");
         int done = 0;
         for (int epochs : new int[] {0, 10, 30, 100, 300, 1000}) {
-            run.train(epochs - done, 0);
+            run.train(epochs - done, Experiment.LEARNING_RATE, 0);
             done = epochs;
             int none = 0, several = 0;
             for (double[] x : run.testX()) {
@@ -522,7 +534,7 @@ public class Classification {
         System.out.println("                  total error after epoch        test accuracy");
         System.out.println("                  10        100       1000       by arg-max");
         for (Experiment run : new Experiment[] {standardised, raw}) {
-            double[] history = run.train(Experiment.EPOCHS, 0);
+            double[] history = run.train(Experiment.EPOCHS, Experiment.LEARNING_RATE, 0);
             System.out.printf("   %-13s %7.3f   %7.3f   %7.3f      %6.2f%%%n", run == raw ? "raw" : "standardised",
                     history[10], history[100], history[1000], 100 * run.testAccuracy().byArgMax());
         }
@@ -551,7 +563,7 @@ public class Classification {
         for (int k = 0; k < 10; k++) {
             long s = seed + k; // past Long.MAX_VALUE it wraps round, which is still a seed
             Experiment run = Experiment.prepare(data, new Random(s));
-            run.train(Experiment.EPOCHS, 0);
+            run.train(Experiment.EPOCHS, Experiment.LEARNING_RATE, 0);
             double accuracy = run.testAccuracy().byArgMax();
             System.out.printf("   seed %3d  test accuracy by arg-max %6.2f%%  (%d of %d wrong)%n", s, 100 * accuracy,
                     Math.round((1 - accuracy) * run.split().test().size()), run.split().test().size());
@@ -603,53 +615,39 @@ public class Classification {
 
     /**
      * Reads a file in the format of datasets/iris.csv: a header "rows,features,class names..."
-     * and then one line per row, the features followed by the class index (0, 1, ...).
-     * Anything else is a UserError naming the file, the line and the column.
+     * and then one line per row, the features followed by the class index (0, 1, ...). Table
+     * checks the numbers; this checks what they mean. Anything else is a UserError naming the
+     * file, the line and the column.
      */
     static Dataset readDataset(Path file) {
-        List<String> lines;
-        if (Files.exists(file) && !Files.isRegularFile(file)) throw new UserError(file + " is not a file; give --data a CSV file");
-        try {
-            lines = new ArrayList<>(Files.readAllLines(file));
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
-                    + "; pass --data FILE.csv in the format of datasets/iris.csv");
-        }
-        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) lines.set(0, lines.get(0).substring(1)); // a byte-order mark
-        if (lines.isEmpty() || lines.get(0).isBlank()) throw new UserError(file + " is empty; " + HEADER_HELP);
-        String[] header = lines.get(0).split(",", -1);
-        if (header.length < 4) throw new UserError(file + " line 1: " + HEADER_HELP);
+        Table table = Table.read(file, true);
+        String[] header = table.header();
+        if (header.length < 4) throw new UserError(file + ", line 1: " + HEADER_HELP);
         int rows = count(header[0], file), columns = count(header[1], file);
         String[] classNames = new String[header.length - 2];
         for (int c = 0; c < classNames.length; c++) classNames[c] = header[c + 2].strip();
-
-        List<double[]> features = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        for (int line = 2; line <= lines.size(); line++) {
-            String text = lines.get(line - 1);
-            if (text.isBlank()) continue;
-            String[] cells = text.split(",", -1);
-            if (cells.length != columns + 1) {
-                throw new UserError(file + " line " + line + " has " + cells.length + " fields, expected "
-                        + (columns + 1) + " (" + columns + " features and the class index, as the header says)");
-            }
-            double[] x = new double[columns];
-            for (int c = 0; c < columns; c++) x[c] = number(cells[c], file, line, c + 1);
-            double label = number(cells[columns], file, line, columns + 1);
+        int width = table.rows()[0].length;
+        if (width != columns + 1) {
+            throw new UserError(file + ", line " + table.lines()[0] + " has " + width + " fields, expected " + (columns + 1)
+                    + " (" + columns + " features and the class index, as the header says)");
+        }
+        double[][] features = new double[table.rows().length][];
+        int[] labels = new int[features.length];
+        for (int i = 0; i < features.length; i++) {
+            double label = table.rows()[i][columns];
             if (label != Math.rint(label) || label < 0 || label >= classNames.length) {
-                throw new UserError(file + " line " + line + ", column " + (columns + 1) + ": class index '"
-                        + cells[columns].strip() + "' should be a whole number from 0 to " + (classNames.length - 1)
+                throw new UserError(file + ", line " + table.lines()[i] + ", column " + (columns + 1) + ": class index '"
+                        + number(label) + "' should be a whole number from 0 to " + (classNames.length - 1)
                         + " (" + String.join(", ", classNames) + ")");
             }
-            features.add(x);
-            labels.add((int) label);
+            features[i] = Arrays.copyOf(table.rows()[i], columns);
+            labels[i] = (int) label;
         }
-        if (features.size() != rows) {
-            throw new UserError(file + ": the header says " + rows + " rows but the file has " + features.size()
+        if (features.length != rows) {
+            throw new UserError(file + ": the header says " + rows + " rows but the file has " + features.length
                     + "; fix the first number of line 1");
         }
-        return new Dataset(file.toString(), features.toArray(new double[0][]),
-                labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
+        return new Dataset(file.toString(), features, labels, classNames);
     }
 
     static final String HEADER_HELP = "the first line should be 'rows,features,class names...' "
@@ -662,19 +660,13 @@ public class Classification {
         } catch (NumberFormatException e) {
             // falls through to the message below
         }
-        throw new UserError(file + " line 1: '" + cell.strip() + "' should be a whole number of at least 2; " + HEADER_HELP);
+        String shown = cell.strip().length() <= 20 ? cell.strip() : cell.strip().substring(0, 20) + "...";
+        throw new UserError(file + ", line 1: '" + shown + "' should be a whole number of at least 2; " + HEADER_HELP);
     }
 
-    static double number(String cell, Path file, int line, int column) {
-        String where = file + " line " + line + ", column " + column + ": ";
-        try {
-            double v = Double.parseDouble(cell.strip());
-            if (Math.abs(v) <= 1e100) return v;
-            throw new UserError(where + (Double.isFinite(v) ? cell.strip() + " is too large to square; rescale that column"
-                    : "the value is not a finite number"));
-        } catch (NumberFormatException e) {
-            throw new UserError(where + "'" + cell.strip() + "' is not a number");
-        }
+    /** 3 rather than 3.0, and 0.5 as it is. */
+    static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     /** Training and test rows, kept apart so that the test rows judge data the network never saw. */
@@ -706,6 +698,108 @@ public class Classification {
             int t = a[i];
             a[i] = a[j];
             a[j] = t;
+        }
+    }
+
+    /**
+     * A table of numbers read from a CSV file, or a .gz of one: one row a line, its cells split at
+     * commas or else at spaces, every row as wide as the first, and a first line of column names if
+     * it holds no number (or, with headerFirst, whatever it holds). Every cell must be a number no
+     * larger than 1e100 in size, so that its square, and a sum of squares, is still a number.
+     * Anything else ends in a UserError that names the file, the line and the column.
+     */
+    record Table(String file, String[] header, double[][] rows, int[] lines) {
+        static final int MAX_BYTES = 20_000_000; // far more than any data set of the course; /dev/zero never ends
+        static final double LARGEST = 1e100;
+
+        static Table read(Path path) {
+            return read(path, false);
+        }
+
+        /** headerFirst: the first line is the header, numbers and all, as iris.csv's "150,4,setosa,versicolor,virginica". */
+        static Table read(Path path, boolean headerFirst) {
+            String file = path.toString();
+            String[] header = null;
+            List<double[]> rows = new ArrayList<>();
+            List<Integer> lines = new ArrayList<>();
+            int width = -1, widthLine = 0, number = 0;
+            for (String line : lines(path)) {
+                number++;
+                if (line.isBlank()) continue;
+                String[] cells = line.contains(",") ? line.split(",", -1) : line.strip().split("\\s+");
+                boolean isHeader = header == null && rows.isEmpty() && (headerFirst || noNumbers(cells));
+                if (isHeader) header = Arrays.stream(cells).map(String::strip).toArray(String[]::new);
+                if (isHeader && headerFirst) continue; // a header of its own shape: rows are measured against each other
+                if (width < 0) {
+                    width = cells.length;
+                    widthLine = number;
+                } else if (cells.length != width) {
+                    throw new UserError(file + ", line " + number + ": " + cells.length + " values, but line " + widthLine
+                            + " has " + width + "; every row needs the same number of columns");
+                }
+                if (isHeader) continue;
+                rows.add(numbers(cells, file, number));
+                lines.add(number);
+            }
+            if (rows.isEmpty()) {
+                throw new UserError(file + " holds no rows of numbers; after an optional header line, each line needs"
+                        + " numbers separated by commas");
+            }
+            return new Table(file, header, rows.toArray(new double[0][]), lines.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        /** True for a line of names: not one of its cells reads as a number. */
+        static boolean noNumbers(String[] cells) {
+            for (String cell : cells) {
+                try {
+                    Double.parseDouble(cell.strip());
+                    return false;
+                } catch (NumberFormatException e) {
+                    // a name, as a header has
+                }
+            }
+            return true;
+        }
+
+        static double[] numbers(String[] cells, String file, int line) {
+            double[] row = new double[cells.length];
+            for (int c = 0; c < cells.length; c++) {
+                String cell = cells[c].strip(), problem = null;
+                try {
+                    row[c] = Double.parseDouble(cell);
+                    if (!Double.isFinite(row[c])) problem = "the value is not a finite number; fix or remove that row";
+                    else if (Math.abs(row[c]) > LARGEST) problem = cell + " is too large to square (above 1e100); rescale that column";
+                } catch (NumberFormatException e) {
+                    problem = cell.isEmpty() ? "the cell is empty"
+                            : cell.chars().allMatch(ch -> ch >= ' ' && ch < 127) && cell.length() <= 40 ? "'" + cell + "' is not a number"
+                            : "the cell is not a number (nor plain text: is this a CSV file?)";
+                }
+                if (problem != null) throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": " + problem);
+            }
+            return row;
+        }
+
+        /**
+         * The file's lines, unzipped on the way if its name ends in .gz, without the byte-order mark
+         * some editors put first. At most MAX_BYTES are read, so a huge file or a device cannot fill the memory.
+         */
+        static List<String> lines(Path path) {
+            if (Files.isDirectory(path)) throw new UserError(path + " is a folder; give --data a CSV file");
+            if (Files.exists(path) && !Files.isRegularFile(path)) throw new UserError(path + " is not a regular file; give --data a CSV file");
+            String tooLarge = path + " holds more than " + MAX_BYTES / 1_000_000 + " MB of text, far more than a table for this"
+                    + " lesson; give a smaller file";
+            try (InputStream raw = Files.newInputStream(path);
+                    InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+                if (Files.size(path) > MAX_BYTES) throw new UserError(tooLarge);
+                byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+                if (bytes.length > MAX_BYTES) throw new UserError(tooLarge);
+                String text = new String(bytes, StandardCharsets.UTF_8);
+                return (text.startsWith("\uFEFF") ? text.substring(1) : text).lines().toList();
+            } catch (NoSuchFileException e) {
+                throw new UserError(path.toAbsolutePath() + " not found; check the name (the course's own data are in datasets/)");
+            } catch (IOException e) { // a broken .gz file too
+                throw new UserError("could not read " + path + " (" + e.getMessage() + "); check that it is a whole CSV file");
+            }
         }
     }
 
@@ -778,8 +872,8 @@ public class Classification {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

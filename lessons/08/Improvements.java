@@ -10,11 +10,13 @@ import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
 /**
@@ -40,14 +43,16 @@ import javax.imageio.ImageIO;
  * "Xavier" is He uniform), Training (momentum, clipping, shuffling, patience), shuffle and
  * StallDetector.
  * Carried: Activation from lesson 03; error, errorGradient, checkSameLength and totalError from
- * lesson 04; Standardiser from lesson 06; oneHot and argMax from lesson 07, unchanged.
+ * lesson 04; Standardiser and Table from lesson 06; oneHot, argMax, Dataset and readDataset from
+ * lesson 07, unchanged (readIris reads --data FILE.csv through them, as lesson 07 does).
  * Changed: Neuron: its random weights come from an Init, and it keeps its last step
  * (weightVelocities, biasVelocity) so that update(Training) can add momentum and clip the
  * gradients. NeuralNetwork: random takes an Init; update and backpropagate take a Training;
  * parameters and setParameters let the stall detector keep the best weights. train takes a Training
- * and a Random, shuffles, and stops when the stall detector says so.
+ * and a Random, shuffles, and stops when the stall detector says so, or, as lesson 04's does, when
+ * the total error is no longer a number.
  *
- * Run: java lessons/08/Improvements.java [--seed N] [--exercise 1|2|3] [--linear]
+ * Run: java lessons/08/Improvements.java [--seed N] [--data FILE.csv] [--rate X] [--epochs N] [--exercise 1|2|3] [--linear]
  */
 public class Improvements {
 
@@ -270,6 +275,7 @@ public class Improvements {
             if (training.shuffle()) shuffle(order, rng);
             for (int i : order) net.backpropagate(inputs[i], targets[i], training);
             history[epoch] = totalError(net, inputs, targets);
+            stopIfDiverged(history[epoch], epoch, training.learningRate()); // never a NaN passed on as a result
             if (printEvery > 0 && (epoch == 1 || epoch % printEvery == 0)) {
                 System.out.printf("   epoch %5d  total error %.4f%n", epoch, history[epoch]);
             }
@@ -469,10 +475,13 @@ public class Improvements {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/08/Improvements.java [--seed N] [--exercise 1|2|3] [--linear]
-              --seed N       first seed of the splits and starting weights (default 42)
-              --exercise N   run exercise N of the README instead of the lesson
-              --linear       draw the loss chart on a linear scale instead of a log scale""";
+            java lessons/08/Improvements.java [--seed N] [--data FILE.csv] [--rate X] [--epochs N] [--exercise 1|2|3] [--linear]
+              --seed N          first seed of the splits and starting weights (default 42)
+              --data FILE.csv   rows in the format of datasets/iris.csv, as lesson 07's (default: that file)
+              --rate X          the learning rate of step 2's two runs (default 0.1)
+              --epochs N        the most epochs of step 2's two runs (default 3000)
+              --exercise N      run exercise N of the README instead of the lesson
+              --linear          draw the loss chart on a linear scale instead of a log scale""";
 
     static final int[] SIZES = {4, 4, 3};
     static final double LEARNING_RATE = 0.1, MOMENTUM = 0.9, MAX_GRADIENT = 1;
@@ -507,12 +516,15 @@ public class Improvements {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int exercise = (int) flags.number("--exercise", 0, 0, 3);
-            readIris();
+            double rate = flags.decimal("--rate", LEARNING_RATE, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", LONG_RUN, 1, 100_000);
+            String file = flags.given.get("--data");
+            readIris(file != null ? Path.of(file) : courseDir().resolve("datasets").resolve("iris.csv"));
             switch (exercise) {
                 case 1 -> exerciseBiggerStep(seed);
                 case 2 -> exerciseClipping(seed);
                 case 3 -> exercisePatience(seed);
-                default -> lesson(seed, !flags.has("--linear"));
+                default -> lesson(seed, epochs, rate, !flags.has("--linear"));
             }
         } catch (UserError e) {
             System.err.println("Improvements: " + e.getMessage());
@@ -520,11 +532,11 @@ public class Improvements {
         }
     }
 
-    static void lesson(long seed, boolean log) {
+    static void lesson(long seed, int epochs, double rate, boolean log) {
         System.out.println("Lesson 08: training better, each improvement measured");
         initialisers(new Random(seed));
         signalThroughDepth(new Random(seed));
-        Result[] runs = plainAgainstAll(seed);
+        Result[] runs = plainAgainstAll(seed, epochs, rate);
         System.out.println("\n   plot: " + lossChart(runs, log).save("08-loss.png"));
         experiments(seed);
     }
@@ -607,11 +619,11 @@ public class Improvements {
     static final int LONG_RUN = 3000, PATIENCE = 100;
 
     /** Step 2: the tutorial's plain training against all four improvements, with the stall detector on. */
-    static Result[] plainAgainstAll(long seed) {
-        System.out.printf("%n2. Iris, %d-%d-%d sigmoid, learning rate %.1f, up to %,d epochs; the stall detector stops a run%n",
-                SIZES[0], SIZES[1], SIZES[2], LEARNING_RATE, LONG_RUN);
+    static Result[] plainAgainstAll(long seed, int epochs, double rate) {
+        System.out.printf("%n2. Iris, %d-%d-%d sigmoid, learning rate %s, up to %,d epochs; the stall detector stops a run%n",
+                SIZES[0], SIZES[1], SIZES[2], rate, epochs);
         System.out.printf("   when its total error has not fallen 1%% for %d epochs. The %d training rows come in the file's%n",
-                PATIENCE, irisLabels.length - Iris.TEST_ROWS);
+                PATIENCE, irisLabels.length - Iris.testRows(irisLabels.length));
         System.out.println("   order: all setosas, then all versicolors, then all virginicas.");
         Recipe[] recipes = {Recipe.PLAIN, Recipe.ALL};
         String[] descriptions = {"uniform(-1, 1) weights, file order, no momentum, no clipping",
@@ -621,8 +633,9 @@ public class Improvements {
         for (int k = 0; k < 2; k++) {
             Recipe recipe = recipes[k];
             System.out.println("\n   " + recipe.name() + ": " + descriptions[k]);
-            Recipe patient = new Recipe(recipe.name(), recipe.init(), recipe.training().withPatience(PATIENCE));
-            runs[k] = patient.run(seed, LONG_RUN, 500);
+            Training t = recipe.training();
+            Recipe patient = new Recipe(recipe.name(), recipe.init(), new Training(rate, t.momentum(), t.maxGradient(), t.shuffle(), PATIENCE));
+            runs[k] = patient.run(seed, epochs, Math.max(1, epochs / 6));
             System.out.printf("   test accuracy %.2f%%; total error from before training to epoch %d, log scale:%n",
                     100 * runs[k].data().testAccuracy(runs[k].net()), runs[k].history().length - 1);
             printUtf8("   " + sparkline(runs[k].history(), 60));
@@ -655,7 +668,7 @@ public class Improvements {
 
     static Chart lossChart(Result[] runs, boolean log) {
         Chart chart = new Chart("Iris: total error per epoch", "epoch",
-                "total error over the 120 training rows" + (log ? " (log scale)" : ""));
+                "total error over the " + (irisLabels.length - Iris.testRows(irisLabels.length)) + " training rows" + (log ? " (log scale)" : ""));
         for (int k = 0; k < runs.length; k++) {
             double[] history = runs[k].history(), epochs = new double[history.length];
             for (int e = 0; e < epochs.length; e++) epochs[e] = e; // history[0] is before training
@@ -816,8 +829,8 @@ public class Improvements {
                 epochs[2], epochs[0], best[2], best[0]);
         double low = Math.min(accuracy[0], Math.min(accuracy[1], accuracy[2]));
         double high = Math.max(accuracy[0], Math.max(accuracy[1], accuracy[2]));
-        System.out.printf("   the test accuracy stays between %.2f%% and %.2f%%, where one of the 30 test flowers is %.2f points.%n",
-                low, high, 100.0 / Iris.TEST_ROWS);
+        System.out.printf("   the test accuracy stays between %.2f%% and %.2f%%, where one of the %d test flowers is %.2f points.%n",
+                low, high, Iris.testRows(irisLabels.length), 100.0 / Iris.testRows(irisLabels.length));
     }
 
     // ---------------------------------------------------------------- the data: Iris, as in lesson 07
@@ -826,7 +839,10 @@ public class Improvements {
 
     /** Standardised training and test rows, the one-hot training targets, and the test labels. */
     record Iris(double[][] trainX, double[][] trainTargets, double[][] testX, int[] testLabels) {
-        static final int TEST_ROWS = 30;
+        /** 20% of the rows, rounded up, as lesson 07's split: 30 of Iris's 150. */
+        static int testRows(int rows) {
+            return (int) Math.ceil(0.2 * rows);
+        }
 
         /**
          * A seeded 80/20 split, standardised with the training rows' statistics as in lesson 07.
@@ -836,8 +852,8 @@ public class Improvements {
             int[] order = new int[labels.length];
             for (int i = 0; i < order.length; i++) order[i] = i;
             shuffle(order, rng);
-            int[] test = Arrays.copyOf(order, TEST_ROWS);
-            int[] train = Arrays.copyOfRange(order, TEST_ROWS, order.length);
+            int[] test = Arrays.copyOf(order, testRows(labels.length));
+            int[] train = Arrays.copyOfRange(order, test.length, order.length);
             Arrays.sort(train);
             Standardiser scaler = Standardiser.fit(pick(features, train), IRIS_FEATURES);
             double[][] trainTargets = new double[train.length][];
@@ -861,24 +877,209 @@ public class Improvements {
         }
     }
 
-    /** datasets/iris.csv: a header line, then 150 lines of 4 measurements and the species (0, 1, 2). */
+    /** The rows of datasets/iris.csv (or of --data FILE.csv): 4 measurements and the species (0, 1, 2). */
     static double[][] irisFeatures;
     static int[] irisLabels;
 
-    static void readIris() {
-        Path file = courseDir().resolve("datasets").resolve("iris.csv");
-        try {
-            List<String> lines = Files.readAllLines(file);
-            irisFeatures = new double[lines.size() - 1][4];
-            irisLabels = new int[lines.size() - 1];
-            for (int s = 0; s < irisLabels.length; s++) {
-                String[] cells = lines.get(s + 1).split(",");
-                for (int j = 0; j < 4; j++) irisFeatures[s][j] = Double.parseDouble(cells[j]);
-                irisLabels[s] = Integer.parseInt(cells[4].strip());
+    /** Reads the file with lesson 07's readDataset, and checks that it fits this lesson's 4-4-3 network. */
+    static void readIris(Path file) {
+        Dataset data = readDataset(file);
+        if (data.features()[0].length != SIZES[0] || data.classes() != SIZES[2]) {
+            throw new UserError(file + " has " + data.features()[0].length + " features and " + data.classes()
+                    + " classes; this lesson's network is " + SIZES[0] + "-" + SIZES[1] + "-" + SIZES[2]
+                    + ", so it needs 4 features and 3 classes, as datasets/iris.csv has");
+        }
+        if (data.size() - Iris.testRows(data.size()) < 2) {
+            throw new UserError(file + " has " + data.size() + " rows; an 80/20 split needs at least 3"
+                    + " (2 to train on, so that features have a spread, and 1 to test)");
+        }
+        irisFeatures = data.features();
+        irisLabels = data.labels();
+    }
+
+    /** Rows of features with a class index each, as read from a file like datasets/iris.csv. */
+    record Dataset(String source, double[][] features, int[] labels, String[] classNames) {
+        int classes() {
+            return classNames.length;
+        }
+
+        int size() {
+            return labels.length;
+        }
+
+        /** The rows at the given indices, in that order. */
+        Dataset rows(int[] indices) {
+            double[][] x = new double[indices.length][];
+            int[] y = new int[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                x[i] = features[indices[i]];
+                y[i] = labels[indices[i]];
             }
-        } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot read " + file + " (" + e.getMessage() + "); it should be the course's"
-                    + " copy of iris.csv: see datasets/README.md");
+            return new Dataset(source, x, y, classNames);
+        }
+
+        double[][] oneHotTargets() {
+            double[][] targets = new double[size()][];
+            for (int s = 0; s < size(); s++) targets[s] = oneHot(labels[s], classes());
+            return targets;
+        }
+    }
+
+    /**
+     * Reads a file in the format of datasets/iris.csv: a header "rows,features,class names..."
+     * and then one line per row, the features followed by the class index (0, 1, ...). Table
+     * checks the numbers; this checks what they mean. Anything else is a UserError naming the
+     * file, the line and the column.
+     */
+    static Dataset readDataset(Path file) {
+        Table table = Table.read(file, true);
+        String[] header = table.header();
+        if (header.length < 4) throw new UserError(file + ", line 1: " + HEADER_HELP);
+        int rows = count(header[0], file), columns = count(header[1], file);
+        String[] classNames = new String[header.length - 2];
+        for (int c = 0; c < classNames.length; c++) classNames[c] = header[c + 2].strip();
+        int width = table.rows()[0].length;
+        if (width != columns + 1) {
+            throw new UserError(file + ", line " + table.lines()[0] + " has " + width + " fields, expected " + (columns + 1)
+                    + " (" + columns + " features and the class index, as the header says)");
+        }
+        double[][] features = new double[table.rows().length][];
+        int[] labels = new int[features.length];
+        for (int i = 0; i < features.length; i++) {
+            double label = table.rows()[i][columns];
+            if (label != Math.rint(label) || label < 0 || label >= classNames.length) {
+                throw new UserError(file + ", line " + table.lines()[i] + ", column " + (columns + 1) + ": class index '"
+                        + number(label) + "' should be a whole number from 0 to " + (classNames.length - 1)
+                        + " (" + String.join(", ", classNames) + ")");
+            }
+            features[i] = Arrays.copyOf(table.rows()[i], columns);
+            labels[i] = (int) label;
+        }
+        if (features.length != rows) {
+            throw new UserError(file + ": the header says " + rows + " rows but the file has " + features.length
+                    + "; fix the first number of line 1");
+        }
+        return new Dataset(file.toString(), features, labels, classNames);
+    }
+
+    static final String HEADER_HELP = "the first line should be 'rows,features,class names...' "
+            + "like datasets/iris.csv's '150,4,setosa,versicolor,virginica'";
+
+    static int count(String cell, Path file) {
+        try {
+            int n = Integer.parseInt(cell.strip());
+            if (n >= 2) return n;
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        String shown = cell.strip().length() <= 20 ? cell.strip() : cell.strip().substring(0, 20) + "...";
+        throw new UserError(file + ", line 1: '" + shown + "' should be a whole number of at least 2; " + HEADER_HELP);
+    }
+
+    /** 3 rather than 3.0, and 0.5 as it is. */
+    static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /**
+     * A table of numbers read from a CSV file, or a .gz of one: one row a line, its cells split at
+     * commas or else at spaces, every row as wide as the first, and a first line of column names if
+     * it holds no number (or, with headerFirst, whatever it holds). Every cell must be a number no
+     * larger than 1e100 in size, so that its square, and a sum of squares, is still a number.
+     * Anything else ends in a UserError that names the file, the line and the column.
+     */
+    record Table(String file, String[] header, double[][] rows, int[] lines) {
+        static final int MAX_BYTES = 20_000_000; // far more than any data set of the course; /dev/zero never ends
+        static final double LARGEST = 1e100;
+
+        static Table read(Path path) {
+            return read(path, false);
+        }
+
+        /** headerFirst: the first line is the header, numbers and all, as iris.csv's "150,4,setosa,versicolor,virginica". */
+        static Table read(Path path, boolean headerFirst) {
+            String file = path.toString();
+            String[] header = null;
+            List<double[]> rows = new ArrayList<>();
+            List<Integer> lines = new ArrayList<>();
+            int width = -1, widthLine = 0, number = 0;
+            for (String line : lines(path)) {
+                number++;
+                if (line.isBlank()) continue;
+                String[] cells = line.contains(",") ? line.split(",", -1) : line.strip().split("\\s+");
+                boolean isHeader = header == null && rows.isEmpty() && (headerFirst || noNumbers(cells));
+                if (isHeader) header = Arrays.stream(cells).map(String::strip).toArray(String[]::new);
+                if (isHeader && headerFirst) continue; // a header of its own shape: rows are measured against each other
+                if (width < 0) {
+                    width = cells.length;
+                    widthLine = number;
+                } else if (cells.length != width) {
+                    throw new UserError(file + ", line " + number + ": " + cells.length + " values, but line " + widthLine
+                            + " has " + width + "; every row needs the same number of columns");
+                }
+                if (isHeader) continue;
+                rows.add(numbers(cells, file, number));
+                lines.add(number);
+            }
+            if (rows.isEmpty()) {
+                throw new UserError(file + " holds no rows of numbers; after an optional header line, each line needs"
+                        + " numbers separated by commas");
+            }
+            return new Table(file, header, rows.toArray(new double[0][]), lines.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        /** True for a line of names: not one of its cells reads as a number. */
+        static boolean noNumbers(String[] cells) {
+            for (String cell : cells) {
+                try {
+                    Double.parseDouble(cell.strip());
+                    return false;
+                } catch (NumberFormatException e) {
+                    // a name, as a header has
+                }
+            }
+            return true;
+        }
+
+        static double[] numbers(String[] cells, String file, int line) {
+            double[] row = new double[cells.length];
+            for (int c = 0; c < cells.length; c++) {
+                String cell = cells[c].strip(), problem = null;
+                try {
+                    row[c] = Double.parseDouble(cell);
+                    if (!Double.isFinite(row[c])) problem = "the value is not a finite number; fix or remove that row";
+                    else if (Math.abs(row[c]) > LARGEST) problem = cell + " is too large to square (above 1e100); rescale that column";
+                } catch (NumberFormatException e) {
+                    problem = cell.isEmpty() ? "the cell is empty"
+                            : cell.chars().allMatch(ch -> ch >= ' ' && ch < 127) && cell.length() <= 40 ? "'" + cell + "' is not a number"
+                            : "the cell is not a number (nor plain text: is this a CSV file?)";
+                }
+                if (problem != null) throw new UserError(file + ", line " + line + ", column " + (c + 1) + ": " + problem);
+            }
+            return row;
+        }
+
+        /**
+         * The file's lines, unzipped on the way if its name ends in .gz, without the byte-order mark
+         * some editors put first. At most MAX_BYTES are read, so a huge file or a device cannot fill the memory.
+         */
+        static List<String> lines(Path path) {
+            if (Files.isDirectory(path)) throw new UserError(path + " is a folder; give --data a CSV file");
+            if (Files.exists(path) && !Files.isRegularFile(path)) throw new UserError(path + " is not a regular file; give --data a CSV file");
+            String tooLarge = path + " holds more than " + MAX_BYTES / 1_000_000 + " MB of text, far more than a table for this"
+                    + " lesson; give a smaller file";
+            try (InputStream raw = Files.newInputStream(path);
+                    InputStream in = path.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+                if (Files.size(path) > MAX_BYTES) throw new UserError(tooLarge);
+                byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+                if (bytes.length > MAX_BYTES) throw new UserError(tooLarge);
+                String text = new String(bytes, StandardCharsets.UTF_8);
+                return (text.startsWith("\uFEFF") ? text.substring(1) : text).lines().toList();
+            } catch (NoSuchFileException e) {
+                throw new UserError(path.toAbsolutePath() + " not found; check the name (the course's own data are in datasets/)");
+            } catch (IOException e) { // a broken .gz file too
+                throw new UserError("could not read " + path + " (" + e.getMessage() + "); check that it is a whole CSV file");
+            }
         }
     }
 
@@ -951,8 +1152,8 @@ public class Improvements {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

@@ -9,14 +9,17 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,7 +32,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import javax.imageio.ImageIO;
 
 /**
@@ -43,15 +48,16 @@ import javax.imageio.ImageIO;
  * Follows: the UPM hands-on, section 5c "Performance optimizations" and its exercise 7; see README.md for the authors and link.
  * New here: Matrix, multiply (C = A.B in i-k-j order), transpose; Layer (forward, backward and
  * update on a whole batch; Layer.lecun); SpeedyNetwork (forward, backward, backpropagate, train
- * on shuffled mini-batches); an optional last part, "making it fast": FastMatmul and Workers
- * (--fast, --bench).
+ * on shuffled mini-batches, stopping with a UserError if the loss is no longer a number);
+ * LabelledCsv, a reader of CSV files of labelled examples that checks everything it reads; an
+ * optional last part, "making it fast": FastMatmul and Workers (--fast, --bench).
  * Carried: Activation from lesson 03, unchanged; Split from lesson 07, unchanged.
  * Changed: Neuron, NeuralNetwork: lesson 04's plain versions, without lesson 08's momentum,
  * clipping and initialisers, so that step 4 compares like with like. Dataset: the features in
  * one Matrix and the labels as whole numbers (lesson 07 keeps an array per row and class names),
  * so that a batch is copied out of it row by row with System.arraycopy.
  *
- * Run: java lessons/09/Speedy.java [--seed N] [--exercise 1|2] [--fast] [--threads N] [--bench]
+ * Run: java lessons/09/Speedy.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2] [--fast] [--threads N] [--bench]
  */
 public class Speedy {
 
@@ -302,6 +308,7 @@ public class Speedy {
                     squares += backpropagate(x, t, learningRate);
                 }
                 history[epoch] = squares / ((double) n * targets.cols);
+                stopIfDiverged(history[epoch], epoch + 1, learningRate);
                 seconds[epoch] = (System.nanoTime() - begin) / 1e9;
             }
             return history;
@@ -480,8 +487,10 @@ public class Speedy {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/09/Speedy.java [--seed N] [--exercise 1|2] [--fast] [--threads N] [--bench]
+            java lessons/09/Speedy.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2] [--fast] [--threads N] [--bench]
               --seed N       seed of the weights, the shuffles and the digits split (default 42)
+              --rate X       learning rate of every task of step 4 (default: each its own, 0.5, 0.1 and 0.01)
+              --epochs N     epochs of every task of step 4 (default: each its own, 10000, 1000 and 20)
               --exercise N   run exercise N of the README instead of the lesson
               --fast         the layers multiply with FastMatmul ("making it fast") instead of the plain loop
               --threads N    how many threads FastMatmul may split a large product between (default: all cores)
@@ -495,6 +504,12 @@ public class Speedy {
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int exercise = (int) flags.number("--exercise", 0, 0, 2);
             FastMatmul.threads = (int) flags.number("--threads", Runtime.getRuntime().availableProcessors(), 1, 256);
+            // null: every task of step 4 keeps its own rate and epochs
+            Double rate = flags.has("--rate") ? flags.decimal("--rate", 0.5, 1e-6, 100) : null;
+            Integer epochs = flags.has("--epochs") ? (int) flags.number("--epochs", 20, 1, 1_000_000) : null;
+            if ((rate != null || epochs != null) && (exercise != 0 || flags.has("--bench"))) {
+                throw new UserError("--rate and --epochs set step 4 of the lesson; the exercises and --bench keep their own");
+            }
             fast = flags.has("--fast");
             if (flags.has("--bench")) {
                 bench(seed);
@@ -503,7 +518,7 @@ public class Speedy {
             switch (exercise) {
                 case 1 -> exerciseBatchSizes(seed);
                 case 2 -> exerciseLoopOrder(seed);
-                default -> lesson(seed);
+                default -> lesson(seed, rate, epochs);
             }
         } catch (UserError e) {
             System.err.println("Speedy: " + e.getMessage());
@@ -511,12 +526,12 @@ public class Speedy {
         }
     }
 
-    static void lesson(long seed) {
+    static void lesson(long seed, Double rate, Integer epochs) {
         System.out.println("Lesson 09: the speedy network, a layer is a matrix and a batch is a matrix");
         oneLayerOneBatch();
         sameAsPerNeuron(new Random(seed));
         gradientChecks(new Random(seed));
-        Chart chart = perNeuronVersusSpeedy(seed);
+        Chart chart = perNeuronVersusSpeedy(seed, rate, epochs);
         System.out.println("   plot: " + chart.save("09-per-neuron-vs-speedy.png"));
     }
 
@@ -675,17 +690,20 @@ public class Speedy {
         }
     }
 
-    static List<Task> tutorialTasks(Random rng) {
+    /** The tutorial's three tasks, each with its own epochs and rate unless rate or epochs (when not null) set them all. */
+    static List<Task> tutorialTasks(Random rng, Double rate, Integer epochs) {
         Path data = courseDir().resolve("datasets");
         Matrix xorX = new Matrix(4, 2), xorT = new Matrix(4, 1);
         System.arraycopy(new double[] {0, 0, 0, 1, 1, 0, 1, 1}, 0, xorX.data, 0, 8);
         System.arraycopy(new double[] {0, 1, 1, 0}, 0, xorT.data, 0, 4);
-        Dataset iris = readDataset(data.resolve("iris.csv"), 4, 3, true);
-        Dataset digits = split(readDataset(data.resolve("digits.csv.gz"), 64, 10, false), rng).train();
-        return List.of(
+        Dataset iris = IRIS.read(data.resolve("iris.csv"));
+        Dataset digits = split(DIGITS.read(data.resolve("digits.csv.gz")), rng).train();
+        List<Task> tasks = List.of(
                 new Task("XOR 2-2-1", xorX, xorT, new int[] {2, 2, 1}, 10000, 0.5),
                 new Task("Iris 4-4-3", standardise(iris.x()), iris.oneHot(), new int[] {4, 4, 3}, 1000, 0.1),
                 new Task("digits 64-32-10", digits.x(), digits.oneHot(), new int[] {64, 32, 10}, 20, 0.01));
+        return tasks.stream().map(t -> new Task(t.name(), t.x(), t.t(), t.sizes(), epochs != null ? epochs : t.epochs(),
+                rate != null ? rate : t.learningRate())).toList();
     }
 
     /**
@@ -709,6 +727,7 @@ public class Speedy {
                 net.update(learningRate);
             }
             history[epoch] = squares / ((double) n * targets.cols);
+            stopIfDiverged(history[epoch], epoch + 1, learningRate);
             seconds[epoch] = (System.nanoTime() - begin) / 1e9;
         }
         return history;
@@ -719,15 +738,16 @@ public class Speedy {
      * same shuffled order, on the same tasks for the same epochs. Returns the digits task's MSE
      * against time as a chart.
      */
-    static Chart perNeuronVersusSpeedy(long seed) {
+    static Chart perNeuronVersusSpeedy(long seed, Double rate, Integer epochs) {
         System.out.println("\n4. Per-neuron against speedy (batches of " + BATCH + ", " + (fast ? "FastMatmul" : "plain loops")
                 + "), same start, same epochs (the tutorial's exercise 7)");
         Random rng = new Random(seed);
-        List<Task> tasks = tutorialTasks(rng);
+        List<Task> tasks = tutorialTasks(rng, rate, epochs);
         if (fast) FastMatmul.warmUp();
-        System.out.println("   task              params   epochs   MSE per-neuron   MSE speedy   per-neuron    speedy   speed-up");
+        System.out.println("   task              params   epochs   rate   MSE per-neuron   MSE speedy   per-neuron    speedy   speed-up");
         Chart chart = null;
         double[] speedUp = new double[tasks.size()], lossRatio = new double[tasks.size()];
+        List<String> rose = new ArrayList<>(); // the tasks whose MSE ended above where it started, in both networks
         for (int k = 0; k < tasks.size(); k++) {
             Task task = tasks.get(k);
             int last = task.epochs() - 1;
@@ -740,8 +760,9 @@ public class Speedy {
             double[] speedyLoss = speedy.train(task.x(), task.t(), task.epochs(), BATCH, task.learningRate(), new Random(seedOfOrder), speedySeconds);
             speedUp[k] = neuronSeconds[last] / speedySeconds[last];
             lossRatio[k] = Math.max(neuronLoss[last], speedyLoss[last]) / Math.min(neuronLoss[last], speedyLoss[last]);
-            System.out.printf("   %-17s %6d   %6d   %14.4f   %10.4f   %8.3f s  %6.3f s   %6.1fx%n", task.name(), task.parameters(), task.epochs(),
-                    neuronLoss[last], speedyLoss[last], neuronSeconds[last], speedySeconds[last], speedUp[k]);
+            if (Math.min(neuronLoss[last], speedyLoss[last]) >= startLoss) rose.add(task.name());
+            System.out.printf("   %-17s %6d   %6d   %4s   %14.4f   %10.4f   %8.3f s  %6.3f s   %6.1fx%n", task.name(), task.parameters(), task.epochs(),
+                    task.learningRate(), neuronLoss[last], speedyLoss[last], neuronSeconds[last], speedySeconds[last], speedUp[k]);
             if (k == tasks.size() - 1) {
                 chart = new Chart("Digits, " + task.epochs() + " epochs: MSE against wall-clock time", "seconds", "MSE of the epoch");
                 chart.add("per-neuron, one example at a time", withStart(0, neuronSeconds), withStart(startLoss, neuronLoss), Chart.Style.LINE);
@@ -756,10 +777,15 @@ public class Speedy {
             if (speedUp[k] < speedUp[slowest]) slowest = k;
             if (speedUp[k] > speedUp[fastest]) fastest = k;
         }
-        System.out.printf(lossRatio[worst] < 1.25
-                ? "   Per epoch both learned about as much: the final MSEs differ by at most %.0f%% (%s).%n"
-                : "   The final MSEs differ by up to %.0f%% (%s): batch steps take another path downhill than single steps.%n",
-                100 * (lossRatio[worst] - 1), tasks.get(worst).name());
+        if (!rose.isEmpty()) {
+            System.out.println("   The MSE of " + String.join(" and ", rose) + " ended above where it started, in both networks: steps");
+            System.out.println("   that large overshoot and push the sigmoids flat, where their slopes vanish; try a smaller --rate.");
+        } else {
+            System.out.printf(lossRatio[worst] < 1.25
+                    ? "   Per epoch both learned about as much: the final MSEs differ by at most %.0f%% (%s).%n"
+                    : "   The final MSEs differ by up to %.0f%% (%s): batch steps take another path downhill than single steps.%n",
+                    100 * (lossRatio[worst] - 1), tasks.get(worst).name());
+        }
         System.out.printf("   The batched network gained most on %s (%d parameters, %.1fx) and least on %s (%d parameters, %.1fx)%s.%n",
                 tasks.get(fastest).name(), tasks.get(fastest).parameters(), speedUp[fastest],
                 tasks.get(slowest).name(), tasks.get(slowest).parameters(), speedUp[slowest],
@@ -800,7 +826,7 @@ public class Speedy {
         System.out.println("Exercise 1: digits 64-32-10, 100 epochs, learning rate 0.01, different batch sizes"
                 + (fast ? " (FastMatmul)" : ""));
         Random rng = new Random(seed);
-        Split split = split(readDataset(courseDir().resolve("datasets").resolve("digits.csv.gz"), 64, 10, false), rng);
+        Split split = split(DIGITS.read(courseDir().resolve("datasets").resolve("digits.csv.gz")), rng);
         if (fast) FastMatmul.warmUp();
         int[] batches = {1, 4, 16, 64, 256};
         double[] accuracy = new double[batches.length], loss = new double[batches.length], time = new double[batches.length];
@@ -1194,7 +1220,7 @@ public class Speedy {
         }
         FastMatmul.threads = threads;
 
-        Dataset train = split(readDataset(courseDir().resolve("datasets").resolve("digits.csv.gz"), 64, 10, false), new Random(seed)).train();
+        Dataset train = split(DIGITS.read(courseDir().resolve("datasets").resolve("digits.csv.gz")), new Random(seed)).train();
         Matrix targets = train.oneHot();
         double[] neuron = new double[3], plain = new double[3], kernel = new double[3];
         for (int run = 0; run < 3; run++) {
@@ -1266,54 +1292,106 @@ public class Speedy {
     }
 
     /**
-     * Reads comma-separated rows of `features` numbers and a class label 0..classes-1, from a
-     * plain or a gzipped (.gz) file, skipping a header line if asked. Anything else is a
-     * UserError naming the file and the line.
+     * A kind of CSV file of labelled examples, and its reader: every line holds `features`
+     * numbers from min to max (whole numbers only, if whole) and then the class label, a whole
+     * number from 0 to classes - 1, after a header line to skip if header is true; `like` names
+     * the course's file of this kind. The file may be gzipped (a name ending in .gz). The reader
+     * trusts nothing it reads: a folder, a device (/dev/zero never ends), more than MAX_BYTES of
+     * text, a cut-short .gz, bytes that are not text, a row of the wrong length and a cell that is
+     * not a number in range are each a UserError naming the file, and the line and column where
+     * there is one. A byte-order mark, which some editors put first, is skipped.
      */
-    static Dataset readDataset(Path file, int features, int classes, boolean header) {
-        List<double[]> rows = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            int number = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                number++;
+    record LabelledCsv(String like, int features, double min, double max, boolean whole, int classes, boolean header) {
+        static final int MAX_BYTES = 16 << 20; // 16 MB of text: 60 times the digits, and the end of /dev/zero
+        static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+
+        Dataset read(Path file) {
+            String text = text(file);
+            if (text.startsWith("\uFEFF")) text = text.substring(1); // a byte-order mark
+            List<double[]> rows = new ArrayList<>();
+            List<Integer> labels = new ArrayList<>();
+            List<String> lines = text.lines().toList();
+            for (int number = 1; number <= lines.size(); number++) {
+                String line = lines.get(number - 1);
                 if ((header && number == 1) || line.isBlank()) continue;
                 String[] cells = line.split(",", -1);
                 if (cells.length != features + 1) {
-                    throw new UserError(file + " line " + number + " has " + cells.length + " fields, expected "
-                            + (features + 1) + " (" + features + " numbers and the label); see datasets/README.md");
+                    throw new UserError(file + " line " + number + " has " + cells.length + " fields, expected " + (features + 1)
+                            + " (" + features + " numbers and the label) as in " + like + "; see datasets/README.md");
                 }
                 double[] row = new double[features];
-                for (int c = 0; c < features; c++) row[c] = number(cells[c], file, number);
-                double label = number(cells[features], file, number);
-                if (label != Math.rint(label) || label < 0 || label >= classes) {
-                    throw new UserError(file + " line " + number + ": the label '" + cells[features].strip()
-                            + "' should be a whole number from 0 to " + (classes - 1));
-                }
+                for (int c = 0; c < features; c++) row[c] = cell(cells[c], min, max, whole, file, number, c + 1);
                 rows.add(row);
-                labels.add((int) label);
+                labels.add((int) cell(cells[features], 0, classes - 1, true, file, number, features + 1));
             }
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
-                    + "; the course keeps it in datasets/ (see datasets/README.md)");
+            if (rows.isEmpty()) {
+                throw new UserError(file + " holds no examples: give it lines of " + features + " numbers and a label, as in " + like);
+            }
+            Matrix x = new Matrix(rows.size(), features);
+            for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, x.data, r * features, features);
+            return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray(), classes);
         }
-        if (rows.size() < 5) throw new UserError(file + " has " + rows.size() + " rows; it needs at least 5 to train and test on");
-        Matrix x = new Matrix(rows.size(), features);
-        for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, x.data, r * features, features);
-        return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+
+        /** The file as text, unzipped if its name ends in .gz; at most MAX_BYTES are ever read. */
+        String text(Path file) {
+            String what = "; give a CSV file like " + like;
+            if (!Files.exists(file)) throw new UserError("cannot read " + file + ": no such file" + what);
+            if (Files.isDirectory(file)) throw new UserError(file + " is a folder, not a file" + what);
+            if (!Files.isRegularFile(file)) throw new UserError(file + " is not a regular file (a device or a pipe)" + what);
+            byte[] bytes;
+            try (InputStream raw = Files.newInputStream(file);
+                    InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+                bytes = in.readNBytes(MAX_BYTES + 1);
+            } catch (EOFException e) {
+                throw new UserError(file + " ends in the middle of its compressed data: the .gz is cut short; copy it again");
+            } catch (ZipException e) {
+                throw new UserError(file + " is not a working gzip file (" + e.getMessage() + "); unzip it by hand or drop the .gz from its name");
+            } catch (IOException e) {
+                throw new UserError("cannot read " + file + ": " + (e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+            }
+            if (bytes.length > MAX_BYTES) {
+                throw new UserError(file + " holds more than " + (MAX_BYTES >> 20) + " MB of text, far more than a file like " + like
+                        + " needs; give a smaller file");
+            }
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            CharBuffer out = CharBuffer.allocate(bytes.length);
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder(); // reports bytes that are not UTF-8
+            if (utf8.decode(in, out, true).isError() || utf8.flush(out).isError()) {
+                int line = 1;
+                for (int i = 0; i < in.position(); i++) if (bytes[i] == '\n') line++;
+                throw new UserError(file + " line " + line + " holds bytes that are not text (UTF-8)" + what);
+            }
+            return out.flip().toString();
+        }
+
+        /** One cell: a number from lo to hi, whole if asked; anything else is a UserError naming line and column. */
+        static double cell(String text, double lo, double hi, boolean whole, Path file, int line, int column) {
+            String cell = text.strip(), where = file + " line " + line + ", column " + column + ": ";
+            String wanted = (whole ? "a whole number" : "a number") + " from " + plain(lo) + " to " + plain(hi);
+            if (cell.isEmpty()) throw new UserError(where + "the cell is empty; it should hold " + wanted);
+            if (!NUMBER.matcher(cell).matches()) {
+                throw new UserError(where + (cell.matches("[-+]?(NaN|Infinity)") ? "the value is not a finite number"
+                        : "'" + shown(cell) + "' is not a number") + "; it should be " + wanted);
+            }
+            double v = Double.parseDouble(cell);
+            if (v < lo || v > hi || (whole && v != Math.rint(v))) throw new UserError(where + "'" + shown(cell) + "' should be " + wanted);
+            return v;
+        }
+
+        static String plain(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        }
+
+        /** A cell as a message may quote it: at most 20 characters, nothing invisible. */
+        static String shown(String cell) {
+            String cut = cell.length() > 20 ? cell.substring(0, 17) + "..." : cell;
+            return cut.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
+        }
     }
 
-    static double number(String cell, Path file, int line) {
-        try {
-            double v = Double.parseDouble(cell.strip());
-            if (Double.isFinite(v)) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message below
-        }
-        throw new UserError(file + " line " + line + ": '" + cell.strip() + "' is not a number");
-    }
+    /** The course's two files of labelled examples that this lesson reads. */
+    static final LabelledCsv IRIS = new LabelledCsv("datasets/iris.csv", 4, 0, 100, false, 3, true);
+    static final LabelledCsv DIGITS = new LabelledCsv("datasets/digits.csv.gz", 64, 0, 16, true, 10, false);
 
     record Split(Dataset train, Dataset test) {}
 
@@ -1408,8 +1486,8 @@ public class Speedy {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

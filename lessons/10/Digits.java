@@ -9,13 +9,16 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,7 +31,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import javax.imageio.ImageIO;
 
 /**
@@ -41,14 +46,15 @@ import javax.imageio.ImageIO;
  *
  * Follows: the UPM hands-on, section 6 "Final classification task"; see README.md for the authors and link.
  * New here: predict (arg-max of each output row), accuracy, confusion, mistakes; reading the
- * digits file (readDigits); the digits as text and as a picture (DigitGrid).
- * Carried: Matrix, multiply, transpose, Layer, SpeedyNetwork, shuffle, Dataset, Split from lesson
- * 09, unchanged; Activation from lesson 03, unchanged. FastMatmul and Workers from lesson 09's
- * "making it fast" part, unchanged and switched on (fast = true): the tutorial's 3,000 epochs
- * take about half as long as with the plain loops.
+ * digits file with at least the images the lesson needs (readDigits); the digits as text and as
+ * a picture (DigitGrid).
+ * Carried: Matrix, multiply, transpose, Layer, SpeedyNetwork, shuffle, Dataset, LabelledCsv,
+ * Split from lesson 09, unchanged; Activation from lesson 03, unchanged. FastMatmul and Workers
+ * from lesson 09's "making it fast" part, unchanged and switched on (fast = true): the
+ * tutorial's 3,000 epochs take about half as long as with the plain loops.
  * Changed: nothing.
  *
- * Run: java lessons/10/Digits.java [--seed N] [--epochs N] [--data FILE] [--exercise 1|2|3]
+ * Run: java lessons/10/Digits.java [--seed N] [--rate X] [--epochs N] [--data FILE] [--exercise 1|2|3]
  */
 public class Digits {
 
@@ -299,6 +305,7 @@ public class Digits {
                     squares += backpropagate(x, t, learningRate);
                 }
                 history[epoch] = squares / ((double) n * targets.cols);
+                stopIfDiverged(history[epoch], epoch + 1, learningRate);
                 seconds[epoch] = (System.nanoTime() - begin) / 1e9;
             }
             return history;
@@ -386,8 +393,9 @@ public class Digits {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/10/Digits.java [--seed N] [--epochs N] [--data FILE] [--exercise 1|2|3]
+            java lessons/10/Digits.java [--seed N] [--rate X] [--epochs N] [--data FILE] [--exercise 1|2|3]
               --seed N       seed of the split, the weights and the shuffles (default 42)
+              --rate X       the learning rate (default 0.01, the tutorial's)
               --epochs N     passes over the training images (default 3000, the tutorial's)
               --data FILE    another file in the format of datasets/digits.csv.gz (default: that file)
               --exercise N   run exercise N of the README instead of the lesson""";
@@ -399,8 +407,12 @@ public class Digits {
         try {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            double rate = flags.decimal("--rate", LEARNING_RATE, 1e-6, 100);
             int epochs = (int) flags.number("--epochs", 3000, 1, 1_000_000);
             int exercise = (int) flags.number("--exercise", 0, 0, 3);
+            if ((flags.has("--rate") || flags.has("--epochs")) && exercise != 0) {
+                throw new UserError("--rate and --epochs set the lesson's run; the exercises keep their own");
+            }
             String file = flags.given.get("--data");
             Path path = file != null ? Path.of(file) : courseDir().resolve("datasets").resolve("digits.csv.gz");
             Dataset data = readDigits(path);
@@ -409,7 +421,7 @@ public class Digits {
                 case 1 -> exerciseScaledPixels(data, seed);
                 case 2 -> exerciseHiddenSizes(data, seed);
                 case 3 -> exerciseMistakes(data, seed);
-                default -> lesson(data, path, seed, epochs);
+                default -> lesson(data, path, seed, epochs, rate);
             }
         } catch (UserError e) {
             System.err.println("Digits: " + e.getMessage());
@@ -417,7 +429,7 @@ public class Digits {
         }
     }
 
-    static void lesson(Dataset data, Path file, long seed, int epochs) {
+    static void lesson(Dataset data, Path file, long seed, int epochs, double rate) {
         System.out.println("Lesson 10: reading handwritten digits, 8x8 pixels, with the speedy network");
 
         System.out.println("\n1. The data: " + data.size() + " images from " + file.getFileName()
@@ -433,13 +445,19 @@ public class Digits {
         System.out.println("\n2. Split 80/20 with the seeded generator: " + split.train().size() + " to train on, "
                 + split.test().size() + " to test on. Targets are one-hot: a 3 is [0 0 0 1 0 0 0 0 0 0].");
 
-        System.out.println("\n3. Train 64-" + HIDDEN + "-10 sigmoid, learning rate " + LEARNING_RATE + ", batches of " + BATCH
-                + ", " + epochs + " epochs" + (epochs == 3000 ? " (the tutorial's configuration)" : " (the tutorial's: 3000)"));
+        boolean tutorial = epochs == 3000 && rate == LEARNING_RATE;
+        System.out.println("\n3. Train 64-" + HIDDEN + "-10 sigmoid, learning rate " + rate + ", batches of " + BATCH
+                + ", " + epochs + " epochs" + (tutorial ? " (the tutorial's configuration)" : " (the tutorial's: rate 0.01, 3000 epochs)"));
         SpeedyNetwork net = SpeedyNetwork.lecun(new int[] {64, HIDDEN, 10}, rng);
-        double[] mse = net.train(split.train().x(), split.train().oneHot(), epochs, BATCH, LEARNING_RATE, rng);
+        double[] mse = net.train(split.train().x(), split.train().oneHot(), epochs, BATCH, rate, rng);
         int every = Math.max(1, epochs / 12);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             if (epoch == 1 || epoch % every == 0 || epoch == epochs) System.out.printf("   epoch %5d  MSE %.6f%n", epoch, mse[epoch - 1]);
+        }
+        if (mse[epochs - 1] >= 0.0999) { // outputs of all 0 score 1/10 against one-hot targets
+            System.out.println("   The MSE did not get below 0.1, which outputs of all 0 would score: the network has learnt nothing;");
+            System.out.println(rate > LEARNING_RATE ? "   steps this large push its sigmoids flat, where their slopes vanish. Try a smaller --rate."
+                    : "   steps this small have hardly moved it. Try a larger --rate or more --epochs.");
         }
 
         int[] predicted = predict(net, split.test().x()), labels = split.test().labels();
@@ -1050,48 +1068,120 @@ public class Digits {
     }
 
     /**
-     * Reads datasets/digits.csv.gz: gzipped lines of 64 pixel values (whole numbers 0..16, row
-     * by row) and the digit 0..9. Anything else is a UserError naming the file and the line.
+     * A kind of CSV file of labelled examples, and its reader: every line holds `features`
+     * numbers from min to max (whole numbers only, if whole) and then the class label, a whole
+     * number from 0 to classes - 1, after a header line to skip if header is true; `like` names
+     * the course's file of this kind. The file may be gzipped (a name ending in .gz). The reader
+     * trusts nothing it reads: a folder, a device (/dev/zero never ends), more than MAX_BYTES of
+     * text, a cut-short .gz, bytes that are not text, a row of the wrong length and a cell that is
+     * not a number in range are each a UserError naming the file, and the line and column where
+     * there is one. A byte-order mark, which some editors put first, is skipped.
      */
-    static Dataset readDigits(Path file) {
-        List<double[]> rows = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            int number = 0;
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                number++;
-                if (line.isBlank()) continue;
+    record LabelledCsv(String like, int features, double min, double max, boolean whole, int classes, boolean header) {
+        static final int MAX_BYTES = 16 << 20; // 16 MB of text: 60 times the digits, and the end of /dev/zero
+        static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+
+        Dataset read(Path file) {
+            String text = text(file);
+            if (text.startsWith("\uFEFF")) text = text.substring(1); // a byte-order mark
+            List<double[]> rows = new ArrayList<>();
+            List<Integer> labels = new ArrayList<>();
+            List<String> lines = text.lines().toList();
+            for (int number = 1; number <= lines.size(); number++) {
+                String line = lines.get(number - 1);
+                if ((header && number == 1) || line.isBlank()) continue;
                 String[] cells = line.split(",", -1);
-                if (cells.length != 65) {
-                    throw new UserError(file + " line " + number + " has " + cells.length
-                            + " fields, expected 65 (64 pixels and the digit); see datasets/README.md");
+                if (cells.length != features + 1) {
+                    throw new UserError(file + " line " + number + " has " + cells.length + " fields, expected " + (features + 1)
+                            + " (" + features + " numbers and the label) as in " + like + "; see datasets/README.md");
                 }
-                double[] pixels = new double[64];
-                for (int c = 0; c < 64; c++) pixels[c] = whole(cells[c], 16, file, number, c + 1);
-                rows.add(pixels);
-                labels.add((int) whole(cells[64], 9, file, number, 65));
+                double[] row = new double[features];
+                for (int c = 0; c < features; c++) row[c] = cell(cells[c], min, max, whole, file, number, c + 1);
+                rows.add(row);
+                labels.add((int) cell(cells[features], 0, classes - 1, true, file, number, features + 1));
             }
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + (Files.exists(file) ? ": " + e.getMessage() : ": no such file")
-                    + "; pass --data FILE in the format of datasets/digits.csv.gz");
+            if (rows.isEmpty()) {
+                throw new UserError(file + " holds no examples: give it lines of " + features + " numbers and a label, as in " + like);
+            }
+            Matrix x = new Matrix(rows.size(), features);
+            for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, x.data, r * features, features);
+            return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray(), classes);
         }
-        if (rows.size() < 10) throw new UserError(file + " has " + rows.size() + " images; it needs at least 10 to train and test on");
-        Matrix x = new Matrix(rows.size(), 64);
-        for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, x.data, r * 64, 64);
-        return new Dataset(x, labels.stream().mapToInt(Integer::intValue).toArray(), 10);
+
+        /** The file as text, unzipped if its name ends in .gz; at most MAX_BYTES are ever read. */
+        String text(Path file) {
+            String what = "; give a CSV file like " + like;
+            if (!Files.exists(file)) throw new UserError("cannot read " + file + ": no such file" + what);
+            if (Files.isDirectory(file)) throw new UserError(file + " is a folder, not a file" + what);
+            if (!Files.isRegularFile(file)) throw new UserError(file + " is not a regular file (a device or a pipe)" + what);
+            byte[] bytes;
+            try (InputStream raw = Files.newInputStream(file);
+                    InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+                bytes = in.readNBytes(MAX_BYTES + 1);
+            } catch (EOFException e) {
+                throw new UserError(file + " ends in the middle of its compressed data: the .gz is cut short; copy it again");
+            } catch (ZipException e) {
+                throw new UserError(file + " is not a working gzip file (" + e.getMessage() + "); unzip it by hand or drop the .gz from its name");
+            } catch (IOException e) {
+                throw new UserError("cannot read " + file + ": " + (e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+            }
+            if (bytes.length > MAX_BYTES) {
+                throw new UserError(file + " holds more than " + (MAX_BYTES >> 20) + " MB of text, far more than a file like " + like
+                        + " needs; give a smaller file");
+            }
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            CharBuffer out = CharBuffer.allocate(bytes.length);
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder(); // reports bytes that are not UTF-8
+            if (utf8.decode(in, out, true).isError() || utf8.flush(out).isError()) {
+                int line = 1;
+                for (int i = 0; i < in.position(); i++) if (bytes[i] == '\n') line++;
+                throw new UserError(file + " line " + line + " holds bytes that are not text (UTF-8)" + what);
+            }
+            return out.flip().toString();
+        }
+
+        /** One cell: a number from lo to hi, whole if asked; anything else is a UserError naming line and column. */
+        static double cell(String text, double lo, double hi, boolean whole, Path file, int line, int column) {
+            String cell = text.strip(), where = file + " line " + line + ", column " + column + ": ";
+            String wanted = (whole ? "a whole number" : "a number") + " from " + plain(lo) + " to " + plain(hi);
+            if (cell.isEmpty()) throw new UserError(where + "the cell is empty; it should hold " + wanted);
+            if (!NUMBER.matcher(cell).matches()) {
+                throw new UserError(where + (cell.matches("[-+]?(NaN|Infinity)") ? "the value is not a finite number"
+                        : "'" + shown(cell) + "' is not a number") + "; it should be " + wanted);
+            }
+            double v = Double.parseDouble(cell);
+            if (v < lo || v > hi || (whole && v != Math.rint(v))) throw new UserError(where + "'" + shown(cell) + "' should be " + wanted);
+            return v;
+        }
+
+        static String plain(double v) {
+            return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        }
+
+        /** A cell as a message may quote it: at most 20 characters, nothing invisible. */
+        static String shown(String cell) {
+            String cut = cell.length() > 20 ? cell.substring(0, 17) + "..." : cell;
+            return cut.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
+        }
     }
 
-    static double whole(String cell, int max, Path file, int line, int column) {
-        try {
-            int v = Integer.parseInt(cell.strip());
-            if (v >= 0 && v <= max) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message below
+    /** The file this lesson reads: 64 pixels, each a whole number from 0 to 16, and the digit. */
+    static final LabelledCsv DIGITS = new LabelledCsv("datasets/digits.csv.gz", 64, 0, 16, true, 10, false);
+
+    /**
+     * The fewest images the lesson can work with: 20% of 26, rounded up, is the 6 test images
+     * that step 5 prints, and the other 20 fill a batch of 16 to train on.
+     */
+    static final int MIN_IMAGES = 26;
+
+    /** Reads a file in the format of datasets/digits.csv.gz (see LabelledCsv) with at least MIN_IMAGES images. */
+    static Dataset readDigits(Path file) {
+        Dataset data = DIGITS.read(file);
+        if (data.size() < MIN_IMAGES) {
+            throw new UserError(file + " holds " + data.size() + (data.size() == 1 ? " image" : " images") + "; the lesson needs at least " + MIN_IMAGES
+                    + ", so that 20% of them make the 6 test images step 5 prints; give a larger file");
         }
-        throw new UserError(file + " line " + line + ", column " + column + ": '" + cell.strip()
-                + "' should be a whole number from 0 to " + max + "; see datasets/README.md");
+        return data;
     }
 
     record Split(Dataset train, Dataset test) {}
@@ -1174,8 +1264,8 @@ public class Digits {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

@@ -36,7 +36,8 @@ import javax.imageio.ImageIO;
  * Follows: Omar Aflak's article, from "Layer by Layer" to the XOR "Result"; see README.md for the
  * authors and link.
  * New here: the Layer interface (forward, backward); Dense, Y = XW + B; ActivationLayer, Y = f(Z);
- * Loss and MeanSquaredError; Network (add, use, predict, backward, fit); gradientCheck.
+ * Loss and MeanSquaredError; Network (add, use, predict, backward, fit, which stops a run whose
+ * error is no longer a number); gradientCheck.
  * Carried: Activation from lesson 03, unchanged.
  * Changed: Layer: in lessons 09 and 10 a layer was a weight matrix with its activation built in;
  * here Layer is the interface that Dense and ActivationLayer implement, so that an activation is
@@ -44,7 +45,7 @@ import javax.imageio.ImageIO;
  * as a record whose operations (multiply, transpose, plusRow, hadamard, ...) return new matrices,
  * as numpy's do in the article: each layer reads like its formula.
  *
- * Run: java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N]
+ * Run: java lessons/11/Layers.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3] [--every N]
  */
 public class Layers {
 
@@ -171,6 +172,7 @@ public class Layers {
     static class Network {
         final List<Layer> layers = new ArrayList<>();
         Loss loss;
+        int epochsTrained; // by every call of fit so far
 
         void add(Layer layer) {
             layers.add(layer);
@@ -197,7 +199,11 @@ public class Layers {
             return fit(x, y, epochs, learningRate, 1);
         }
 
-        /** Gradient descent on batches of batchSize samples (the last may be smaller), in order. */
+        /**
+         * Gradient descent on batches of batchSize samples (the last may be smaller), in order. A run
+         * whose error stops being a number (steps so large that the weights blow up) ends with one
+         * line naming the epoch, counted over every call of fit, and the learning rate.
+         */
         double[] fit(Matrix x, Matrix y, int epochs, double learningRate, int batchSize) {
             if (x.rows() != y.rows()) {
                 throw new IllegalArgumentException(x.rows() + " inputs but " + y.rows() + " targets");
@@ -212,7 +218,8 @@ public class Layers {
                     sum += loss.loss(output, target) * (end - start); // the loss is a mean over the batch's samples
                     backward(output, target, learningRate);
                 }
-                errors[epoch] = sum / x.rows(); // errors[0] is epoch 1
+                errors[epoch] = sum / x.rows(); // errors[0] is epoch 1 of this call
+                stopIfDiverged(errors[epoch], ++epochsTrained, learningRate);
             }
             return errors;
         }
@@ -393,8 +400,10 @@ public class Layers {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/11/Layers.java [--seed N] [--exercise 1|2|3] [--every N]
+            java lessons/11/Layers.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3] [--every N]
               --seed N       seed of the starting weights (default 42)
+              --rate X       the learning rate of the lesson's XOR run (default 0.1, the tutorial's)
+              --epochs N     epochs of the lesson's XOR run (default 1000, the tutorial's)
               --every N      print the error of epoch 1 and of every Nth epoch (default: the first
                              and last three epochs and every 100th)
               --exercise N   run exercise N of the README instead of the lesson""";
@@ -406,12 +415,14 @@ public class Layers {
         try {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            double rate = flags.decimal("--rate", 0.1, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", 1000, 1, 1_000_000);
             int every = (int) flags.number("--every", 0, 0, 1000);
             switch ((int) flags.number("--exercise", 0, 0, 3)) {
                 case 1 -> exerciseSoftmax(seed);
                 case 2 -> exerciseActivations(seed);
                 case 3 -> exerciseBatches(seed);
-                default -> lesson(seed, every);
+                default -> lesson(seed, rate, epochs, every);
             }
         } catch (UserError e) {
             System.err.println("Layers: " + e.getMessage());
@@ -430,7 +441,7 @@ public class Layers {
         return net;
     }
 
-    static void lesson(long seed, int every) {
+    static void lesson(long seed, double rate, int epochs, int every) {
         System.out.println("Lesson 11: a network as a list of layers, each with forward and backward");
 
         System.out.println("\n1. The network: Dense(2->3), tanh, Dense(3->1), tanh, and the loss MSE");
@@ -439,9 +450,8 @@ public class Layers {
                 gradientCheck(net, XOR_INPUTS, XOR_TARGETS));
         System.out.println("   (every dE/dW, dE/dB and dE/dX of the four XOR samples, taken as one batch)");
 
-        System.out.println("\n2. Training on XOR: 1000 epochs, learning rate 0.1, one sample at a time");
-        int epochs = 1000;
-        double[] errors = net.fit(XOR_INPUTS, XOR_TARGETS, epochs, 0.1);
+        System.out.println("\n2. Training on XOR: " + epochs + " epochs, learning rate " + rate + ", one sample at a time");
+        double[] errors = net.fit(XOR_INPUTS, XOR_TARGETS, epochs, rate);
         printErrors(errors, every);
 
         System.out.println("\n3. Predictions after training");
@@ -495,7 +505,9 @@ public class Layers {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int c = 0; c < input.cols(); c++) max = Math.max(max, input.get(r, c));
                 for (int c = 0; c < input.cols(); c++) {
-                    double e = Math.exp(input.get(r, c) - max); // minus the max: same result, no overflow
+                    // minus the max: same result, no overflow; a score equal to the max gives e^0 = 1 even when
+                    // it is infinite, where Infinity - Infinity would be NaN
+                    double score = input.get(r, c), e = score == max ? 1 : Math.exp(score - max);
                     output.data()[r * input.cols() + c] = e;
                     sum += e;
                 }
@@ -675,8 +687,8 @@ public class Layers {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

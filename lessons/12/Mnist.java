@@ -34,14 +34,14 @@ import javax.imageio.ImageIO;
  * mini-batches with a softmax cross-entropy loss that reads about 96% of new digits right.
  *
  * Follows: Omar Aflak's article, section "Solve MNIST"; see README.md for the authors and link.
- * New here: the IDX reader (load, find, readFile, header); SoftmaxCrossEntropy, a second Loss;
+ * New here: the IDX reader (load, find, Idx); SoftmaxCrossEntropy, a second Loss, and its logSoftmax;
  * train, shuffled mini-batches; glorotUniform, a second start for Dense.
  * Carried: Layer, Dense, ActivationLayer, Activation, Loss, MeanSquaredError, Network,
  * gradientCheck and Matrix from lesson 11, and Dataset from lesson 10, unchanged.
  * Changed: DigitGrid: lesson 10's picture of 8x8 digits, redrawn for 28x28 images in two
  * sections, the first test images and the first mistakes.
  *
- * Run: java lessons/12/Mnist.java [--seed N] [--exercise 1|2|3] [--data-dir DIR] [--train N]
+ * Run: java lessons/12/Mnist.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3] [--data-dir DIR] [--train N]
  */
 public class Mnist {
 
@@ -168,6 +168,7 @@ public class Mnist {
     static class Network {
         final List<Layer> layers = new ArrayList<>();
         Loss loss;
+        int epochsTrained; // by every call of fit so far
 
         void add(Layer layer) {
             layers.add(layer);
@@ -194,7 +195,11 @@ public class Mnist {
             return fit(x, y, epochs, learningRate, 1);
         }
 
-        /** Gradient descent on batches of batchSize samples (the last may be smaller), in order. */
+        /**
+         * Gradient descent on batches of batchSize samples (the last may be smaller), in order. A run
+         * whose error stops being a number (steps so large that the weights blow up) ends with one
+         * line naming the epoch, counted over every call of fit, and the learning rate.
+         */
         double[] fit(Matrix x, Matrix y, int epochs, double learningRate, int batchSize) {
             if (x.rows() != y.rows()) {
                 throw new IllegalArgumentException(x.rows() + " inputs but " + y.rows() + " targets");
@@ -209,7 +214,8 @@ public class Mnist {
                     sum += loss.loss(output, target) * (end - start); // the loss is a mean over the batch's samples
                     backward(output, target, learningRate);
                 }
-                errors[epoch] = sum / x.rows(); // errors[0] is epoch 1
+                errors[epoch] = sum / x.rows(); // errors[0] is epoch 1 of this call
+                stopIfDiverged(errors[epoch], ++epochsTrained, learningRate);
             }
             return errors;
         }
@@ -395,9 +401,9 @@ public class Mnist {
     static class SoftmaxCrossEntropy implements Loss {
         public double loss(Matrix scores, Matrix target) {
             scores.requireSameShape(target);
-            Matrix p = softmax(scores);
+            Matrix logP = logSoftmax(scores);
             double sum = 0;
-            for (int i = 0; i < p.size(); i++) if (target.data()[i] == 1) sum -= Math.log(p.data()[i]);
+            for (int i = 0; i < logP.size(); i++) if (target.data()[i] == 1) sum -= logP.data()[i];
             return sum / scores.rows();
         }
 
@@ -405,6 +411,7 @@ public class Mnist {
             return softmax(scores).minus(target).scale(1.0 / scores.rows());
         }
 
+        /** p_j = e^(s_j - max) / sum_k e^(s_k - max): minus the max, the same p, and no e^800 to overflow. */
         static Matrix softmax(Matrix scores) {
             Matrix p = new Matrix(scores.rows(), scores.cols());
             for (int r = 0; r < scores.rows(); r++) {
@@ -412,12 +419,38 @@ public class Mnist {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int i = from; i < to; i++) max = Math.max(max, scores.data()[i]);
                 for (int i = from; i < to; i++) {
-                    p.data()[i] = Math.exp(scores.data()[i] - max); // minus the max: same result, no overflow
+                    double s = scores.data()[i];
+                    p.data()[i] = s == max ? 1 : Math.exp(s - max); // e^0, even for an infinite max (see logSoftmax)
                     sum += p.data()[i];
                 }
                 for (int i = from; i < to; i++) p.data()[i] /= sum;
             }
             return p;
+        }
+
+        /**
+         * ln p_j = s_j - ln sum_k e^(s_k), computed as (s_j - max) - ln sum_k e^(s_k - max), which is
+         * the same number (log-sum-exp). Taking the log of p itself would fail: for the scores
+         * [0, 800], p_0 = e^-800 is below the smallest double and becomes 0, and -ln 0 = Infinity,
+         * where ln p_0 = -800 - ln(1 + e^-800) = -800 exactly. Every sum holds the max's own e^0 = 1,
+         * so its log never meets 0. A score equal to the max counts as 0 even when it is infinite
+         * (Infinity - Infinity would be NaN): the infinite scores share the probability, the others get 0.
+         */
+        static Matrix logSoftmax(Matrix scores) {
+            Matrix logP = new Matrix(scores.rows(), scores.cols());
+            for (int r = 0; r < scores.rows(); r++) {
+                int from = r * scores.cols(), to = from + scores.cols();
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int i = from; i < to; i++) max = Math.max(max, scores.data()[i]);
+                for (int i = from; i < to; i++) {
+                    double s = scores.data()[i];
+                    logP.data()[i] = s == max ? 0 : s - max;
+                    sum += Math.exp(logP.data()[i]);
+                }
+                double logSum = Math.log(sum);
+                for (int i = from; i < to; i++) logP.data()[i] -= logSum;
+            }
+            return logP;
         }
     }
 
@@ -434,7 +467,8 @@ public class Mnist {
     /**
      * Mini-batch gradient descent, as lesson 09 trains: every epoch visits the samples in a new
      * order drawn from rng, batchSize at a time (the last batch may be smaller), and change may
-     * alter each batch of images before it goes in. Prints and returns the mean error of each epoch.
+     * alter each batch of images before it goes in. Prints and returns the mean error of each epoch;
+     * an error that is no longer a number ends the run with one line, as in lesson 11's fit.
      */
     static double[] train(Network net, Dataset data, int epochs, int batchSize, double learningRate, Random rng,
             UnaryOperator<Matrix> change) {
@@ -453,10 +487,7 @@ public class Mnist {
                 net.backward(output, target, learningRate);
             }
             errors[epoch] = sum / order.length;
-            if (!Double.isFinite(errors[epoch])) {
-                throw new UserError("the error became " + errors[epoch] + " in epoch " + (epoch + 1)
-                        + ": the steps are too big; lower the learning rate");
-            }
+            stopIfDiverged(errors[epoch], epoch + 1, learningRate); // as lesson 11's fit does
             System.out.printf("epoch %d/%d   error=%f%n", epoch + 1, epochs, errors[epoch]);
         }
         return errors;
@@ -498,96 +529,164 @@ public class Mnist {
     }
 
     static final int IMAGES_MAGIC = 0x00000803, LABELS_MAGIC = 0x00000801, SIDE = 28;
+    static final long MAX_BYTES = Integer.MAX_VALUE; // 2 GiB, the most one Java array holds; MNIST's 60,000 images are 47 MB
     static final String FILES = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte"
             + " and t10k-labels-idx1-ubyte (each may end in .gz)";
 
-    /** Loads the first (at most) limit images of a split, "train" or "t10k", with their labels. */
-    static Dataset load(Path dir, String split, int limit) {
+    /**
+     * Loads the first (at most) limit images of a split, "train" or "t10k", with their labels. A
+     * split of fewer than minimum images is refused, saying what the lesson needs them for (purpose).
+     * Both headers are read and checked before any memory is set aside for the images.
+     */
+    static Dataset load(Path dir, String split, int limit, int minimum, String purpose) {
         Path imageFile = find(dir, split + "-images-idx3-ubyte");
         Path labelFile = find(dir, split + "-labels-idx1-ubyte");
-        byte[] images = readFile(imageFile), labels = readFile(labelFile);
-        int[] imageDims = header(images, imageFile, IMAGES_MAGIC, 3);
-        int[] labelDims = header(labels, labelFile, LABELS_MAGIC, 1);
-        if (imageDims[0] != labelDims[0]) {
-            throw new UserError(imageFile + " holds " + imageDims[0] + " images but " + labelFile + " holds "
-                    + labelDims[0] + " labels; the two files must come from the same set");
+        try (Idx images = Idx.open(imageFile, IMAGES_MAGIC, SIDE, SIDE); Idx labels = Idx.open(labelFile, LABELS_MAGIC)) {
+            if (images.count() != labels.count()) {
+                throw new UserError(imageFile + " holds " + images.count() + " images but " + labelFile + " holds "
+                        + labels.count() + " labels; the two files must come from the same set");
+            }
+            if (images.count() < minimum) {
+                throw new UserError(imageFile + " holds " + images.count() + " images; the lesson needs at least "
+                        + minimum + " " + purpose);
+            }
+            int n = Math.min(limit, images.count()), pixels = SIDE * SIDE;
+            long bytes = (long) n * pixels * (1 + Double.BYTES), memory = Runtime.getRuntime().maxMemory();
+            if (bytes > memory / 2) { // the pixels as read, then as numbers; leave room for the rest
+                throw new UserError(String.format("%d images of %s need %d MB, more than half the %d MB this Java may"
+                        + " use; %s give Java more memory (java -Xmx...)", n, imageFile, bytes >> 20, memory >> 20,
+                        split.equals("train") ? "take fewer with --train N, or" : "use a smaller test set, or"));
+            }
+            byte[] y = labels.read(labels.count()), x = images.read(n); // every label is checked, n images kept
+            Dataset data = new Dataset(new Matrix(n, pixels), new int[n], 10);
+            for (int i = 0; i < y.length; i++) {
+                int label = y[i] & 0xFF;
+                if (label > 9) throw new UserError(labelFile + ": label " + label + " of image " + i + " is outside 0-9");
+                if (i < n) data.labels()[i] = label;
+            }
+            for (int i = 0; i < x.length; i++) data.x().data()[i] = (x[i] & 0xFF) / 255.0;
+            return data;
         }
-        if (imageDims[1] != SIDE || imageDims[2] != SIDE) {
-            throw new UserError(imageFile + " holds " + imageDims[1] + "x" + imageDims[2]
-                    + " images; this network reads 28x28");
-        }
-        int n = Math.min(limit, imageDims[0]), offset = 16, pixels = SIDE * SIDE; // pixels start after 4 ints
-        Dataset data = new Dataset(new Matrix(n, pixels), new int[n], 10);
-        for (int i = 0; i < labelDims[0]; i++) {
-            int label = labels[8 + i] & 0xFF;
-            if (label > 9) throw new UserError(labelFile + ": label " + label + " of image " + i + " is outside 0-9");
-            if (i < n) data.labels()[i] = label;
-        }
-        for (int i = 0; i < n * pixels; i++) data.x().data()[i] = (images[offset + i] & 0xFF) / 255.0;
-        return data;
     }
 
     /** dir/name, or dir/name.gz; otherwise says which file is missing and what to pass. */
     static Path find(Path dir, String name) {
         for (String candidate : new String[] {name + ".gz", name}) {
-            if (Files.isRegularFile(dir.resolve(candidate))) return dir.resolve(candidate);
+            Path file = dir.resolve(candidate);
+            if (Files.isRegularFile(file)) return file;
+            if (Files.exists(file)) {
+                throw new UserError(file + " is not a file but a folder or a device; --data-dir needs a folder holding " + FILES);
+            }
         }
         throw new UserError(dir + " has no " + name + " (nor " + name + ".gz); --data-dir needs a folder holding "
                 + FILES);
     }
 
-    /** The whole file, unzipped if it starts with gzip's two magic bytes 1f 8b. */
-    static byte[] readFile(Path file) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            in.mark(2);
-            boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
-            in.reset();
-            return (gzip ? new GZIPInputStream(in) : in).readAllBytes();
-        } catch (EOFException e) {
-            throw new UserError(file + " is truncated: its gzip data ends early; fetch the file again");
-        } catch (IOException e) {
-            throw new UserError("could not read " + file + ": " + e.getMessage());
-        }
-    }
-
     /**
-     * Checks an IDX file of unsigned bytes and returns its dimensions. IDX: a magic number (0x0800
-     * plus the number of dimensions), each dimension as a 32-bit big-endian int, then the bytes.
+     * An IDX file of unsigned bytes, opened, with its header read and checked. IDX: a magic number
+     * (0x0800 plus the number of dimensions), each dimension as a 32-bit big-endian int, then the
+     * bytes, item after item: count items of itemBytes bytes each (an image is 28x28 = 784 bytes, a
+     * label 1). A file that starts with gzip's two magic bytes 1f 8b is unzipped on the way.
      */
-    static int[] header(byte[] bytes, Path file, int magic, int count) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes); // big-endian, as IDX is
-        int headerBytes = 4 + 4 * count;
-        if (bytes.length < headerBytes) {
-            throw new UserError(file + " is truncated: " + bytes.length + " bytes, shorter than its "
-                    + headerBytes + "-byte header");
+    record Idx(Path file, InputStream in, int count, int itemBytes) implements AutoCloseable {
+        /** Opens file and checks its header: the magic number, and itemShape, the size of each item. */
+        static Idx open(Path file, int magic, int... itemShape) {
+            InputStream in = null;
+            try {
+                in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+                in.mark(2);
+                boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+                in.reset();
+                if (gzip) in = new GZIPInputStream(in, 1 << 16);
+                int headerBytes = 8 + 4 * itemShape.length;
+                ByteBuffer header = ByteBuffer.wrap(in.readNBytes(headerBytes)); // big-endian, as IDX is
+                if (header.limit() < headerBytes) {
+                    throw new UserError(file + " is truncated: " + header.limit() + " bytes, shorter than its "
+                            + headerBytes + "-byte header");
+                }
+                if (header.getInt(0) != magic) {
+                    throw new UserError(String.format("%s has magic number 0x%08X, expected 0x%08X: it is not an IDX file of %s",
+                            file, header.getInt(0), magic, magic == IMAGES_MAGIC ? "images" : "labels"));
+                }
+                int count = header.getInt(4);
+                if (count < 0) throw new UserError(file + " has a negative size, " + count + ", in its header");
+                int[] shape = new int[itemShape.length];
+                for (int d = 0; d < shape.length; d++) shape[d] = header.getInt(8 + 4 * d);
+                if (!Arrays.equals(shape, itemShape)) {
+                    throw new UserError(file + " holds " + shape[0] + "x" + shape[1] + " images; this network reads 28x28");
+                }
+                int itemBytes = Arrays.stream(itemShape).reduce(1, (a, b) -> a * b);
+                if ((long) count * itemBytes > MAX_BYTES) {
+                    throw new UserError(file + "'s header announces " + count + " items of " + itemBytes + " bytes, "
+                            + (long) count * itemBytes + " bytes in all, more than the 2 GiB this reader takes: the header"
+                            + " is damaged, or the set is too big for this lesson");
+                }
+                return new Idx(file, in, count, itemBytes);
+            } catch (IOException e) {
+                closeQuietly(in);
+                throw unreadable(file, e);
+            } catch (RuntimeException e) {
+                closeQuietly(in);
+                throw e;
+            }
         }
-        if (buffer.getInt(0) != magic) {
-            throw new UserError(String.format("%s has magic number 0x%08X, expected 0x%08X: it is not an IDX file of %s",
-                    file, buffer.getInt(0), magic, magic == IMAGES_MAGIC ? "images" : "labels"));
+
+        /**
+         * The bytes of the first keep items. Reads on to the end all the same, to check that the file
+         * holds exactly the count * itemBytes bytes its header announced.
+         */
+        byte[] read(int keep) {
+            long announced = (long) count * itemBytes;
+            try {
+                byte[] kept = in.readNBytes(Math.min(keep, count) * itemBytes);
+                long found = kept.length;
+                byte[] rest = new byte[1 << 16];
+                while (found < announced) { // the items not kept: read and counted, not stored
+                    int got = in.read(rest, 0, (int) Math.min(rest.length, announced - found));
+                    if (got < 0) break;
+                    found += got;
+                }
+                if (found < announced) {
+                    throw new UserError(file + " is truncated: its header promises " + announced
+                            + " bytes of data, it holds " + found);
+                }
+                if (in.read() >= 0) {
+                    throw new UserError(file + " holds more data than the " + announced + " bytes its header"
+                            + " announces; the file is damaged, or not an IDX file");
+                }
+                return kept;
+            } catch (IOException e) {
+                throw unreadable(file, e);
+            }
         }
-        int[] dims = new int[count];
-        long expected = 1;
-        for (int d = 0; d < count; d++) {
-            dims[d] = buffer.getInt(4 + 4 * d);
-            if (dims[d] < 0) throw new UserError(file + " has a negative size, " + dims[d] + ", in its header");
-            expected *= dims[d];
+
+        public void close() {
+            closeQuietly(in);
         }
-        long found = bytes.length - headerBytes;
-        if (found < expected) {
-            throw new UserError(file + " is truncated: its header promises " + expected + " bytes of data, it holds "
-                    + found);
+
+        static void closeQuietly(InputStream in) {
+            try {
+                if (in != null) in.close();
+            } catch (IOException e) {
+                // nothing was written: nothing to lose
+            }
         }
-        if (found > expected) {
-            throw new UserError(file + " has " + (found - expected) + " bytes more than its header describes");
+
+        static UserError unreadable(Path file, IOException e) {
+            return e instanceof EOFException
+                    ? new UserError(file + " is truncated: its gzip data ends early; fetch the file again")
+                    : new UserError("could not read " + file + " (" + e.getMessage() + "); fetch the file again");
         }
-        return dims;
     }
 
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/12/Mnist.java [--seed N] [--exercise 1|2|3] [--data-dir DIR] [--train N]
+            java lessons/12/Mnist.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3] [--data-dir DIR] [--train N]
               --seed N         seed of the starting weights, the shuffles and the shifts (default 42)
+              --rate X         learning rate of the bigger run, step 2 (default 0.1); the tutorial's
+                               experiment, step 1, keeps the tutorial's 0.1 and 35 epochs
+              --epochs N       epochs of the bigger run, step 2 (default 25)
               --data-dir DIR   a folder of MNIST-style IDX files (default: datasets/mnist)
               --train N        use at most the first N training images (default 8000)
               --exercise N     run exercise N of the README instead of the lesson""";
@@ -596,6 +695,8 @@ public class Mnist {
         try {
             Flags flags = Flags.parse(args);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+            double rate = flags.decimal("--rate", 0.1, 1e-6, 100);
+            int epochs = (int) flags.number("--epochs", 25, 1, 10_000);
             int train = (int) flags.number("--train", 8000, 1, Integer.MAX_VALUE);
             int exercise = (int) flags.number("--exercise", 0, 0, 3);
             Path data = dataFolder(flags.given.get("--data-dir"));
@@ -603,7 +704,7 @@ public class Mnist {
                 case 1 -> exerciseIngredients(data, train, seed);
                 case 2 -> exerciseBlankPixels(data, seed);
                 case 3 -> exerciseStart(data, train, seed);
-                default -> lesson(data, train, seed);
+                default -> lesson(data, train, seed, rate, epochs);
             }
         } catch (UserError e) {
             System.err.println("Mnist: " + e.getMessage());
@@ -646,14 +747,15 @@ public class Mnist {
         return net;
     }
 
-    static final int TUTORIAL_IMAGES = 1000, TUTORIAL_EPOCHS = 35, EPOCHS = 25, BATCH = 16;
+    static final int TUTORIAL_IMAGES = 1000, TUTORIAL_EPOCHS = 35, EPOCHS = 25, BATCH = 16, SHOWN = 3;
     static final double TUTORIAL_RATE = 0.1, RATE = 0.1;
+    static final String TO_TRAIN = "to train on", TO_TEST = "to test on (it prints the outputs for the first " + SHOWN + ")";
 
-    static void lesson(Path dir, int trainLimit, long seed) {
+    static void lesson(Path dir, int trainLimit, long seed, double rate, int epochs) {
         System.out.println("Lesson 12: reading handwritten digits with the layers of lesson 11");
         Random rng = new Random(seed);
-        Dataset train = load(dir, "train", trainLimit);
-        Dataset test = load(dir, "t10k", Integer.MAX_VALUE);
+        Dataset train = load(dir, "train", trainLimit, 1, TO_TRAIN);
+        Dataset test = load(dir, "t10k", Integer.MAX_VALUE, SHOWN, TO_TEST);
         System.out.printf("data: %s: %d training images, %d test images%n", shown(dir), train.size(), test.size());
 
         System.out.println("\n1. The tutorial's experiment: 784->100->50->10 with tanh after each Dense layer, MSE,");
@@ -662,16 +764,16 @@ public class Mnist {
                 first.size(), TUTORIAL_RATE, TUTORIAL_EPOCHS);
         Network tutorial = network(Dense::new, new MeanSquaredError(), rng);
         fitTheTutorialsWay(tutorial, first, TUTORIAL_EPOCHS);
-        printFirstPredictions(tutorial, test, 3);
+        printFirstPredictions(tutorial, test, SHOWN);
         int[] tutorialAnswers = classify(tutorial, test.x());
         printAccuracy("held-out", tutorialAnswers, test.labels());
 
         System.out.printf("%n2. A bigger run: %d training images, each moved by up to one pixel, in shuffled%n",
                 train.size());
         System.out.printf("   batches of %d; Glorot uniform start; softmax cross-entropy instead of the last tanh%n", BATCH);
-        System.out.printf("   and MSE; learning rate %s, %d epochs%n", RATE, EPOCHS);
+        System.out.printf("   and MSE; learning rate %s, %d epochs%n", rate, epochs);
         Network big = network(Mnist::glorotUniform, new SoftmaxCrossEntropy(), rng);
-        train(big, train, EPOCHS, BATCH, RATE, rng, batch -> shifted(batch, rng));
+        train(big, train, epochs, BATCH, rate, rng, batch -> shifted(batch, rng));
         printAccuracy("training", classify(big, train.x()), train.labels());
         int[] answers = classify(big, test.x());
         printAccuracy("held-out", answers, test.labels());
@@ -796,8 +898,8 @@ public class Mnist {
     /** Exercise 1: the bigger run, then the same without the shifts, then with the tutorial's tanh + MSE output. */
     static void exerciseIngredients(Path dir, int trainLimit, long seed) {
         System.out.println("Exercise 1: the bigger run, without the shifts, and with the tutorial's tanh + MSE output");
-        Dataset train = load(dir, "train", trainLimit);
-        Dataset test = load(dir, "t10k", Integer.MAX_VALUE);
+        Dataset train = load(dir, "train", trainLimit, 1, TO_TRAIN);
+        Dataset test = load(dir, "t10k", Integer.MAX_VALUE, 1, "to test on");
         String[] names = {"a. the lesson's bigger run", "b. the images as they are, no shifts",
             "c. tanh on the ten outputs and MSE, as in the tutorial (learning rate 1.5, see README)"};
         double[][] accuracy = new double[3][];
@@ -846,7 +948,7 @@ public class Mnist {
     static void exerciseBlankPixels(Path dir, long seed) {
         System.out.println("Exercise 2: the first layer's X*W for 64 test digits, 784 pixels each, times 784x100 weights");
         Matrix w = glorotUniform(SIDE * SIDE, 100, new Random(seed)).weights;
-        Matrix digits = load(dir, "t10k", 64).x();
+        Matrix digits = load(dir, "t10k", 64, 1, "to multiply").x();
         int blank = 0;
         for (double v : digits.data()) if (v == 0) blank++;
         double every = fastest(() -> multiplyEveryEntry(digits, w)), skipping = fastest(() -> digits.multiply(w));
@@ -873,8 +975,8 @@ public class Mnist {
     /** Exercise 3: the tutorial's experiment again, started with Glorot uniform weights instead of the tutorial's. */
     static void exerciseStart(Path dir, int trainLimit, long seed) {
         System.out.println("Exercise 3: the tutorial's experiment with its own start, weights in [-0.5, 0.5), and Glorot uniform");
-        Dataset first = load(dir, "train", Math.min(trainLimit, TUTORIAL_IMAGES));
-        Dataset test = load(dir, "t10k", Integer.MAX_VALUE);
+        Dataset first = load(dir, "train", Math.min(trainLimit, TUTORIAL_IMAGES), 1, TO_TRAIN);
+        Dataset test = load(dir, "t10k", Integer.MAX_VALUE, 1, "to test on");
         double[] saturated = new double[2];
         int[] right = new int[2];
         for (int run = 0; run < 2; run++) {
@@ -1161,8 +1263,8 @@ public class Mnist {
     /** Stops a run whose loss is no longer a number: the steps overshoot and the weights blow up. */
     static void stopIfDiverged(double loss, int epoch, double rate) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("the loss became " + loss + " at epoch " + epoch + ": the learning rate " + rate
-                    + " is too large; try " + rate / 10);
+            throw new UserError("the loss became " + (loss > 0 ? "Infinity" : "undefined") + " at epoch " + epoch
+                    + ": the learning rate " + rate + " is too large; try " + rate / 10);
         }
     }
 

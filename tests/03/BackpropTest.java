@@ -137,6 +137,24 @@ class BackpropTest {
         assertTrue(net.predict(new double[] {20, 2}) < 0.1, "Frank");
     }
 
+    /** Weights that are no longer numbers make the MSE NaN: fit stops at once with a UserError, never returning NaN. */
+    @Test
+    void fitStopsWhenTheLossIsNoLongerANumber() {
+        Backprop.GenderNetwork net = new Backprop.GenderNetwork(new Random(42));
+        net.w1 = Double.POSITIVE_INFINITY;
+        net.w2 = Double.NEGATIVE_INFINITY; // Infinity - Infinity in the hidden sum
+        var e = assertThrows(Backprop.UserError.class, () -> net.fit(Backprop.PEOPLE, 10, 0.1));
+        assertTrue(e.getMessage().startsWith("the loss became undefined at epoch 1: the learning rate 0.1 is too large"), e.getMessage());
+    }
+
+    @Test
+    void rateAndEpochsReachStepFour() {
+        LessonRun run = LessonRun.of("Backprop", "--rate", "0.5", "--epochs", "50");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("from weight and height (learning rate 0.5)"), run.out());
+        assertTrue(run.out().contains("   epoch   50 MSE ") && run.out().contains("after 50 epochs the MSE is"), run.out());
+    }
+
     @Test
     void wrongSizedInputAndTargetNameBothSizes() {
         Backprop.NeuralNetwork net = Backprop.NeuralNetwork.random(new int[] {2, 2, 1}, Backprop.Activation.SIGMOID, new Random(0));
@@ -207,6 +225,11 @@ class BackpropTest {
         }
         LessonRun help = LessonRun.of("Backprop", "--help");
         assertEquals(0, help.exitCode(), help.err());
-        assertTrue(help.out().startsWith("usage: java lessons/03/Backprop.java [--seed N] [--exercise 1|2|3]"), help.out());
+        assertTrue(help.out().startsWith("usage: java lessons/03/Backprop.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]"),
+                help.out());
+        for (String[] args : new String[][] {{"--rate", "Infinity"}, {"--epochs", "4294967297"}}) {
+            LessonRun run = LessonRun.of("Backprop", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
+        }
     }
 }

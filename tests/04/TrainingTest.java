@@ -41,7 +41,7 @@ class TrainingTest {
 
     @Test
     void moreHiddenNeuronsLearnXorFromMoreSeeds() {
-        int two = Training.learnedWithHidden(2, 42), four = Training.learnedWithHidden(4, 42);
+        int two = Training.learnedWithHidden(2, 42, 10_000, 0.5), four = Training.learnedWithHidden(4, 42, 10_000, 0.5);
         assertEquals(14, two); // the lesson's seeds 42 to 61: six runs get stuck
         assertEquals(20, four);
     }
@@ -62,7 +62,7 @@ class TrainingTest {
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            Training.learnXor(new Random(seed));
+            Training.learnXor(new Random(seed), 10_000, 0.5);
         } finally {
             System.setOut(stdout);
         }
@@ -141,13 +141,33 @@ class TrainingTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--epochs", "5"}, {"--seed"}, {"--exercise", "x"}, {"--exercise", "7"},
-            {"--exercise", "4294967297"}, {"--seed", "9223372036854775808"}}) {
+        for (String[] args : new String[][] {{"--seed", "9223372036854775808"}, {"--rate", "NaN"},
+            {"--epochs", "4294967297"}}) {
             LessonRun run = LessonRun.of("Training", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
         LessonRun help = LessonRun.of("Training", "--help");
         assertEquals(0, help.exitCode(), help.err());
-        assertTrue(help.out().startsWith("usage: java lessons/04/Training.java [--seed N] [--exercise 1|2|3]"), help.out());
+        assertTrue(help.out().startsWith("usage: java lessons/04/Training.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2|3]"),
+                help.out());
+    }
+
+    /** A leaky-ReLU network on inputs in the thousands, with a large step: the error overflows, and train says so instead of going on. */
+    @Test
+    void aDivergingRunStopsWithOneClearMessage() {
+        double[][] big = {{0, 0}, {0, 1000}, {1000, 0}, {1000, 1000}};
+        Training.NeuralNetwork net = Training.NeuralNetwork.random(new int[] {2, 4, 1}, Training.Activation.LEAKY_RELU, new Random(1));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Training.UserError.class, () -> Training.train(net, big, XOR, 100, 1, 0));
+        assertTrue(e.getMessage().matches("the loss became (Infinity|undefined) at epoch \\d+: the learning rate 1.0 is too large; try 0.1"),
+                e.getMessage());
+    }
+
+    @Test
+    void rateAndEpochsReachTheLesson() {
+        LessonRun run = LessonRun.of("Training", "--rate", "2", "--epochs", "300");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("1. XOR with 2 hidden sigmoid neurons (learning rate 2.0, 300 epochs)"), run.out());
+        assertTrue(run.out().contains("epoch   300  total error"), run.out());
+        assertFalse(run.out().contains("NaN"), run.out());
     }
 }

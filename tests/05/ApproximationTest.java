@@ -1,5 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -24,8 +25,8 @@ class ApproximationTest {
     /** The lesson's two runs on the default seed, trained once for all the tests that need them. */
     static final class Lesson {
         static final Draw DRAW = Draw.of(new Random(42), Approximation.POINTS);
-        static final Approximation.Run RAW = Approximation.trainRaw(DRAW.points, DRAW.weightSeed, 0);
-        static final Approximation.Run NORMALISED = Approximation.trainNormalised(DRAW.points, DRAW.weightSeed, 0);
+        static final Approximation.Run RAW = Approximation.trainRaw(DRAW.points, DRAW.weightSeed, Approximation.EPOCHS, Approximation.LEARNING_RATE, 0);
+        static final Approximation.Run NORMALISED = Approximation.trainNormalised(DRAW.points, DRAW.weightSeed, Approximation.EPOCHS, Approximation.LEARNING_RATE, 0);
     }
 
     @Test
@@ -54,8 +55,8 @@ class ApproximationTest {
         Random rng = new Random(42);
         Draw d = Draw.of(rng, Approximation.POINTS);
         double[][] seventy = Approximation.concat(d.points, Approximation.randomPoints(Approximation.POINTS, rng));
-        Approximation.Run raw = Approximation.trainRaw(seventy, d.weightSeed, 0);
-        Approximation.Run normalised = Approximation.trainNormalised(seventy, d.weightSeed, 0);
+        Approximation.Run raw = Approximation.trainRaw(seventy, d.weightSeed, Approximation.EPOCHS, Approximation.LEARNING_RATE, 0);
+        Approximation.Run normalised = Approximation.trainNormalised(seventy, d.weightSeed, Approximation.EPOCHS, Approximation.LEARNING_RATE, 0);
         assertTrue(raw.gridError() > 4 * normalised.gridError(), raw.gridError() + " vs " + normalised.gridError());
     }
 
@@ -66,8 +67,8 @@ class ApproximationTest {
         double[] ratios = new double[10];
         for (int i = 0; i < ratios.length; i++) {
             Draw d = Draw.of(rng, Approximation.POINTS);
-            ratios[i] = Approximation.trainRaw(d.points, d.weightSeed, 0).gridError()
-                    / Approximation.trainNormalised(d.points, d.weightSeed, 0).gridError();
+            ratios[i] = Approximation.trainRaw(d.points, d.weightSeed, Approximation.EPOCHS, Approximation.LEARNING_RATE, 0).gridError()
+                    / Approximation.trainNormalised(d.points, d.weightSeed, Approximation.EPOCHS, Approximation.LEARNING_RATE, 0).gridError();
         }
         assertEquals(9, Approximation.wins(ratios), Arrays.toString(ratios));
         assertEquals(1.63, Approximation.median(ratios), 0.005);
@@ -212,10 +213,26 @@ class ApproximationTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed", "x"}, {"--seed"}, {"--exercise", "4"}, {"--exercise", "4294967297"}}) {
+        for (String[] args : new String[][] {{"--bogus"}, {"--rate", "-Infinity"}, {"--epochs", "999999999999"}}) {
             LessonRun run = LessonRun.of("Approximation", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
+    }
+
+    /** --rate and --epochs reach both of the lesson's networks; the exercises keep the lesson's own settings. */
+    @Test
+    void rateAndEpochsReachTheLesson(@TempDir Path dir) {
+        Approximation.out = dir; // what --out does: never the learner's out/
+        String out;
+        try {
+            out = captured(() -> Approximation.lesson(42, 90, 0.5));
+        } finally {
+            Approximation.out = null;
+        }
+        assertTrue(out.contains("2. Raw targets: 90 epochs, learning rate 0.5, one sample at a time"), out);
+        assertTrue(out.contains("after 90 epochs: total error"), out);
+        assertEquals(2, out.lines().filter(l -> l.startsWith("   epoch    90  total error")).count(), out); // printed every 10
+        assertFalse(out.contains("NaN"), out);
     }
 
     /** What a piece of the lesson prints, captured instead of shown. */

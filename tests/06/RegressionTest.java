@@ -152,7 +152,7 @@ class RegressionTest {
         double[] actual = {50, 100, 150, 200, 300};
         Regression.Predictions p = new Regression.Predictions(new double[0], new double[] {60, 90, 170, 180, 250});
         Regression.out = dir;
-        Regression.Chart chart = Regression.predictedVsActual(actual, p, p, p, "five rows");
+        Regression.Chart chart = Regression.predictedVsActual(actual, p, p, p, "five rows", Regression.LEARNING_RATE);
         assertArrayEquals(new double[] {50, 300}, chart.yRange, 0.0); // the y = x line spans every point
         assertEquals(4, chart.names.size());
         LessonRun.assertPng(chart.save("regression.png"), 800, 500);
@@ -170,14 +170,14 @@ class RegressionTest {
     @Test
     void readsCommasOrSpacesGzipAndAnOptionalHeader(@TempDir Path dir) throws IOException {
         Path headed = write(dir, "headed.csv", "age, dose ,y\n1,2,3\n\n4,5,6\n");
-        Regression.Table table = Regression.readTable(headed);
+        Regression.Table table = Regression.Table.read(headed);
         assertArrayEquals(new String[] {"age", "dose", "y"}, table.header());
         assertArrayEquals(new double[] {4, 5, 6}, table.rows()[1], 0.0);
         Path gz = dir.resolve("plain.txt.gz");
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
             out.write("1 2  3\n4 5 6\n".getBytes(StandardCharsets.UTF_8));
         }
-        Regression.Table plain = Regression.readTable(gz);
+        Regression.Table plain = Regression.Table.read(gz);
         assertNull(plain.header());
         assertArrayEquals(new double[] {1, 2, 3}, plain.rows()[0], 0.0);
         Regression.Dataset data = Regression.readCsv(headed);
@@ -189,10 +189,52 @@ class RegressionTest {
     @Test
     void aBadCellIsNamedByFileLineAndColumn(@TempDir Path dir) throws IOException {
         Path file = write(dir, "typo.csv", "a,b,y\n1,2,3\n4,5x,6\n");
-        var e = assertThrows(Regression.UserError.class, () -> Regression.readTable(file));
+        var e = assertThrows(Regression.UserError.class, () -> Regression.Table.read(file));
         assertTrue(e.getMessage().contains("typo.csv, line 3, column 2: '5x' is not a number"), e.getMessage());
         Path half = write(dir, "half.csv", "1,2,3\n4,,6\n"); // an empty cell, not a header
-        assertTrue(assertThrows(Regression.UserError.class, () -> Regression.readTable(half)).getMessage().contains("line 2, column 2"));
+        assertTrue(assertThrows(Regression.UserError.class, () -> Regression.Table.read(half)).getMessage().contains("line 2, column 2"));
+    }
+
+    @Test
+    void theReaderSkipsAByteOrderMarkAndRefusesWhatItCannotHoldOrSquare(@TempDir Path dir) throws IOException {
+        Path bom = Files.write(dir.resolve("bom.csv"), ("\uFEFFage,y\n1,2\n3,4\n").getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals(new String[] {"age", "y"}, Regression.Table.read(bom).header());
+        Path bomb = dir.resolve("zeros.csv.gz"); // 21 MB of "0" lines in a small .gz: refused before they fill the memory
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] zeros = "0\n".repeat(500_000).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 21; i++) out.write(zeros);
+        }
+        var e = assertThrows(Regression.UserError.class, () -> Regression.Table.read(bomb));
+        assertTrue(e.getMessage().contains("holds more than 20 MB of text"), e.getMessage());
+        Path big = write(dir, "big.csv", "a,y\n1,2\n-1.5e101,3\n");
+        e = assertThrows(Regression.UserError.class, () -> Regression.Table.read(big));
+        assertTrue(e.getMessage().endsWith("big.csv, line 3, column 1: -1.5e101 is too large to square (above 1e100); rescale that column"),
+                e.getMessage());
+        assertEquals(1e100, Regression.Table.read(write(dir, "edge.csv", "1e100,1\n2,3\n")).rows()[0][0], 0.0);
+    }
+
+    /** Exercise 2 splits the training rows again; with 15 rows least squares had 9 rows for 11 unknowns and blamed a duplicated column. */
+    @Test
+    void tooFewRowsForLeastSquaresAreNamedAsSuch() {
+        assertEquals(15, Regression.minimumRows(10));
+        assertEquals(19, Regression.minimumRowsToValidate(10)); // 19 rows: 15 train, of which 12 fit and 3 validate
+        var e = assertThrows(Regression.UserError.class, () -> Regression.leastSquares(
+                new double[][] {{1, 2}, {3, 4}, {5, 7}}, new double[] {1, 2, 3}));
+        assertTrue(e.getMessage().contains("least squares has 3 rows for 3 unknowns (2 features and the intercept)"), e.getMessage());
+        assertFalse(e.getMessage().contains("duplicated"), e.getMessage());
+        var duplicated = assertThrows(Regression.UserError.class, () -> Regression.leastSquares(
+                new double[][] {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}}, new double[] {1, 2, 3, 4, 5}));
+        assertTrue(duplicated.getMessage().contains("a duplicated column"), duplicated.getMessage());
+    }
+
+    @Test
+    void rateAndEpochsReachTheLesson(@TempDir Path dir) throws IOException {
+        LessonRun run = LessonRun.of("Regression", "--data", csv(dir, "small.csv", 40, true).toString(), "--rate", "0.3",
+                "--epochs", "60");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("learning rate 0.3, 60 epochs"), run.out());
+        assertTrue(run.out().contains("learning rate 0.03 (ten times smaller)"), run.out());
+        assertTrue(run.out().contains("epoch    60  total error"), run.out());
     }
 
     // ---------------------------------------------------------------- --data, and bad input
@@ -233,6 +275,15 @@ class RegressionTest {
         cases.put("'beta' (column 2) has the same value",
                 new String[] {"--data", write(dir, "constant.csv", constantColumn()).toString()});
         cases.put("holds no rows of numbers", new String[] {"--data", write(dir, "empty.csv", "\n").toString()});
+        cases.put("huge.csv, line 3, column 3: 6e200 is too large to square (above 1e100); rescale that column",
+                new String[] {"--data", write(dir, "huge.csv", "a,b,y\n1,2,3\n4,5,6e200\n").toString()});
+        cases.put("nan.csv, line 2, column 1: the value is not a finite number",
+                new String[] {"--data", write(dir, "nan.csv", "a,b,y\nNaN,2,3\n4,5,6\n").toString()});
+        cases.put("first 15 rows has 15 data rows; exercise 2 sets a fifth of the training rows aside to validate, so with 10"
+                + " features it needs at least 19", new String[] {"--rows", "15", "--exercise", "2"});
+        cases.put("--rate takes a number from 1.0E-6 to 100.0, not '0'", new String[] {"--rate", "0"});
+        cases.put("--epochs takes a whole number from 1 to 100000, not '4294967297'", new String[] {"--epochs", "4294967297"});
+        if (Files.exists(Path.of("/dev/zero"))) cases.put("/dev/zero is not a regular file", new String[] {"--data", "/dev/zero"});
         cases.put("unknown flag", new String[] {"--bogus"});
         cases.put("--exercise takes a whole number from 0 to 3, not '4'", new String[] {"--exercise", "4"});
         cases.put("--rows takes a whole number from 1 to 2147483647, not '0'", new String[] {"--rows", "0"});

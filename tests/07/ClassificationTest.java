@@ -20,7 +20,7 @@ class ClassificationTest {
 
     static Classification.Experiment trained(long seed) {
         Classification.Experiment run = Classification.Experiment.prepare(Classification.readDataset(IRIS), new Random(seed));
-        run.train(Classification.Experiment.EPOCHS, 0);
+        run.train(Classification.Experiment.EPOCHS, Classification.Experiment.LEARNING_RATE, 0);
         return run;
     }
 
@@ -119,7 +119,7 @@ class ClassificationTest {
     @Test
     void chartsAreReadablePngs(@TempDir Path dir) throws Exception {
         Classification.Experiment run = Classification.Experiment.prepare(Classification.readDataset(IRIS), new Random(42));
-        double[] history = run.train(50, 0);
+        double[] history = run.train(50, Classification.Experiment.LEARNING_RATE, 0);
         Classification.out = dir;
         Classification.Chart loss = Classification.lossChart(history);
         assertEquals(Classification.Chart.Style.LINE, loss.series.get(0).style());
@@ -213,19 +213,19 @@ class ClassificationTest {
     @Test
     void missingFileIsOneClearLine(@TempDir Path dir) throws IOException {
         LessonRun run = runOn(dir.resolve("no-such.csv"), null);
-        assertTrue(run.err().contains("no-such.csv") && run.err().contains("no such file"), run.err());
+        assertTrue(run.err().contains("no-such.csv not found; check the name"), run.err());
     }
 
     @Test
     void nonNumericCellNamesFileLineAndColumn(@TempDir Path dir) throws IOException {
         LessonRun run = runOn(dir.resolve("iris.csv"), irisWith(21, "5.0,abc,1.4,0.2,0"));
-        assertTrue(run.err().contains("iris.csv line 21, column 2: 'abc' is not a number"), run.err());
+        assertTrue(run.err().contains("iris.csv, line 21, column 2: 'abc' is not a number"), run.err());
     }
 
     @Test
     void rowsOfUnequalLengthAreRefused(@TempDir Path dir) throws IOException {
         LessonRun run = runOn(dir.resolve("short.csv"), irisWith(11, "5.0,3.4,1.4,0"));
-        assertTrue(run.err().contains("line 11 has 4 fields, expected 5"), run.err());
+        assertTrue(run.err().contains("line 11: 4 values, but line 2 has 5"), run.err());
     }
 
     @Test
@@ -265,6 +265,38 @@ class ClassificationTest {
         assertTrue(refusal(file, irisWith(5, "4.6,3.1,1.5,0.2,0.5")).contains("class index '0.5'"));
         assertTrue(refusal(file, irisWith(5, "4.6,3.1,NaN,0.2,0")).contains("column 3: the value is not a finite number"));
         assertTrue(refusal(file, IRIS_LINES.subList(0, 100)).contains("the header says 150 rows but the file has 99"));
-        assertTrue(refusal(file, List.of()).contains("is empty"));
+        assertTrue(refusal(file, List.of()).contains("holds no rows of numbers"));
+        assertTrue(refusal(file, List.of("3,4,a,b", "1,2,3,0", "2,3,4,1", "3,4,5,0"))
+                .contains("line 2 has 4 fields, expected 5 (4 features and the class index, as the header says)"));
+    }
+
+    /** The cases: each used to crash, print Infinity or pass unchecked; now one line names the file, line and column. */
+    @Test
+    void headerOnlyLabel200NaNAndAWideRowAreRefused(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("iris.csv");
+        assertTrue(refusal(file, IRIS_LINES.subList(0, 1)).contains("iris.csv holds no rows of numbers"));
+        assertTrue(refusal(file, irisWith(5, "4.6,3.1,1.5,0.2,200"))
+                .contains("iris.csv, line 5, column 5: class index '200' should be a whole number from 0 to 2 (setosa, versicolor, virginica)"));
+        assertTrue(refusal(file, irisWith(5, "4.6,3.1,1.5,0.2,0,7")).contains("iris.csv, line 5: 6 values, but line 2 has 5"));
+        assertTrue(refusal(file, irisWith(7, "5.4e200,3.9,1.7,0.4,0")).contains("line 7, column 1: 5.4e200 is too large to square"));
+        List<String> bom = new java.util.ArrayList<>(IRIS_LINES);
+        bom.set(0, "\uFEFF" + bom.get(0));
+        Files.write(file, bom);
+        assertEquals(150, Classification.readDataset(file).size());
+        if (Files.exists(Path.of("/dev/zero"))) { // endless: refused at once instead of filling the memory
+            var e = assertThrows(Classification.UserError.class, () -> Classification.readDataset(Path.of("/dev/zero")));
+            assertTrue(e.getMessage().contains("/dev/zero is not a regular file"), e.getMessage());
+        }
+    }
+
+    @Test
+    void rateAndEpochsReachTheLesson() {
+        String out = mainOutput("--rate", "0.5", "--epochs", "40");
+        assertTrue(out.contains("40 epochs, learning rate 0.5, one example at a time"), out);
+        assertTrue(out.contains("after 40 epochs: total error"), out);
+        for (String[] args : new String[][] {{"--rate", "1e400"}, {"--epochs", "0"}}) {
+            LessonRun run = LessonRun.of("Classification", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + ": exit " + run.exitCode() + ": " + run.err());
+        }
     }
 }

@@ -4,20 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImprovementsTest {
+    static final Path IRIS = Improvements.courseDir().resolve("datasets").resolve("iris.csv");
+
     @BeforeAll
     static void readIris() {
-        Improvements.readIris();
+        Improvements.readIris(IRIS);
     }
 
     static final Improvements.Training PLAIN = Improvements.Training.plain(Improvements.LEARNING_RATE);
@@ -236,6 +243,73 @@ class ImprovementsTest {
             String out = mainOutput("--exercise", n);
             assertTrue(out.startsWith("Exercise " + n), out);
             if (n.equals("2")) assertEquals(out, mainOutput("--exercise", n), "same seed, same output");
+        }
+    }
+
+    /** The cases, which lesson 08 read with no checks at all: now each ends in one line, exit 2, nothing written. */
+    @Test
+    void brokenIrisFilesEndInOneLine(@TempDir Path dir) throws IOException {
+        List<String> iris = Files.readAllLines(IRIS);
+        Map<String, List<String>> cases = new LinkedHashMap<>();
+        cases.put("header.csv holds no rows of numbers", iris.subList(0, 1));
+        cases.put("label.csv, line 5, column 5: class index '200' should be a whole number from 0 to 2", with(iris, 5, "4.6,3.1,1.5,0.2,200"));
+        cases.put("nan.csv, line 5, column 1: the value is not a finite number", with(iris, 5, "NaN,3.1,1.5,0.2,0"));
+        cases.put("wide.csv, line 5: 6 values, but line 2 has 5", with(iris, 5, "4.6,3.1,1.5,0.2,0,7"));
+        cases.put("five.csv has 5 features and 3 classes; this lesson's network is 4-4-3",
+                List.of("3,5,a,b,c", "1,2,3,4,5,0", "2,3,4,5,6,1", "3,4,5,6,7,2"));
+        cases.put("tiny.csv has 2 rows; an 80/20 split needs at least 3", List.of("2,4,a,b,c", "1,2,3,4,0", "2,3,4,5,1"));
+        Path pictures = dir.resolve("pictures");
+        for (var c : cases.entrySet()) {
+            Path file = Files.write(dir.resolve(c.getKey().substring(0, c.getKey().indexOf(".csv") + 4)), c.getValue());
+            LessonRun run = LessonRun.in(pictures, "Improvements", "--data", file.toString());
+            assertTrue(run.isCleanUserError(), c.getKey() + ": exit " + run.exitCode() + ", " + run.err());
+            assertTrue(run.err().contains(c.getKey()), "expected '" + c.getKey() + "' in: " + run.err());
+            assertFalse(run.err().contains("NaN"), run.err());
+        }
+        assertFalse(Files.exists(pictures), "a failed run wrote a picture");
+    }
+
+    static List<String> with(List<String> lines, int lineNumber, String replacement) {
+        List<String> copy = new ArrayList<>(lines);
+        copy.set(lineNumber - 1, replacement);
+        return copy;
+    }
+
+    /** --data takes any file in iris.csv's format: here its first 100 rows, two species, so 20 test rows. */
+    @Test
+    void dataFlagReadsAnotherFileOfTheSameFormat(@TempDir Path dir) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(IRIS).subList(0, 101));
+        lines.set(0, "100,4,setosa,versicolor,virginica");
+        Path file = Files.write(dir.resolve("hundred.csv"), lines);
+        try {
+            Improvements.readIris(file);
+            assertEquals(100, Improvements.irisLabels.length);
+            assertEquals(20, Improvements.Iris.testRows(100));
+            Improvements.Iris split = Improvements.Iris.split(Improvements.irisFeatures, Improvements.irisLabels, new Random(1));
+            assertEquals(80, split.trainX().length);
+            assertEquals(20, split.testX().length);
+        } finally {
+            Improvements.readIris(IRIS);
+        }
+        assertEquals(30, Improvements.Iris.testRows(Improvements.irisLabels.length));
+    }
+
+    @Test
+    void rateAndEpochsReachStepTwo() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            Improvements.plainAgainstAll(42, 50, 0.3);
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("learning rate 0.3, up to 50 epochs"), out);
+        assertEquals(2, out.lines().filter(l -> l.contains("total error from before training to epoch 50,")).count(), out);
+        for (String[] args : new String[][] {{"--rate", "NaN"}, {"--epochs", "4294967297"}}) {
+            LessonRun run = LessonRun.of("Improvements", args);
+            assertTrue(run.isCleanUserError(), String.join(" ", args) + ": exit " + run.exitCode() + ": " + run.err());
         }
     }
 

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpeedyTest {
-    static final Path DIGITS = Speedy.courseDir().resolve("datasets").resolve("digits.csv.gz");
+    static final Path DIGITS_FILE = Speedy.courseDir().resolve("datasets").resolve("digits.csv.gz");
 
     @AfterEach
     void plainLoopsOneThreadPerCore() {
@@ -191,7 +192,7 @@ class SpeedyTest {
 
     @Test
     void shortDigitsRunLearns() {
-        Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(42));
+        Speedy.Split split = Speedy.split(Speedy.DIGITS.read(DIGITS_FILE), new Random(42));
         assertEquals(1437, split.train().size());
         assertEquals(360, split.test().size());
         Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(42));
@@ -203,7 +204,7 @@ class SpeedyTest {
 
     @Test
     void trainingAllocatesNothingPerBatch() {
-        Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(5));
+        Speedy.Split split = Speedy.split(Speedy.DIGITS.read(DIGITS_FILE), new Random(5));
         Speedy.Matrix x = split.train().x(), t = split.train().oneHot();
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long[] bytes = new long[2];
@@ -221,7 +222,7 @@ class SpeedyTest {
 
     @Test
     void sameSeedSameTraining() {
-        Speedy.Split split = Speedy.split(Speedy.readDataset(DIGITS, 64, 10, false), new Random(7));
+        Speedy.Split split = Speedy.split(Speedy.DIGITS.read(DIGITS_FILE), new Random(7));
         double[][] runs = new double[2][];
         for (int run = 0; run < 2; run++) {
             Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(7));
@@ -248,20 +249,99 @@ class SpeedyTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--threads", "0"}, {"--threads", "257"}, {"--threads", "x"}, {"--seed"}, {"--exercise", "3"},
-            {"--exercise", "4294967297"}, {"--fast", "--fast"}}) {
+        for (String[] args : new String[][] {{"--threads", "257"}, {"--fast", "--fast"}, {"--rate", "NaN"},
+            {"--rate", "0.5", "--exercise", "1"}, {"--epochs", "5", "--bench"}}) {
             LessonRun run = LessonRun.of("Speedy", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
     }
 
     @Test
-    void malformedDataIsAUserError(@TempDir Path dir) throws Exception {
-        Path bad = dir.resolve("bad.csv");
-        Files.writeString(bad, "1,2,3\n4,5\n");
-        var e = assertThrows(Speedy.UserError.class, () -> Speedy.readDataset(bad, 2, 10, false));
-        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
-        e = assertThrows(Speedy.UserError.class, () -> Speedy.readDataset(dir.resolve("missing.csv.gz"), 64, 10, false));
+    void malformedDataIsAUserErrorNamingLineAndColumn(@TempDir Path dir) throws Exception {
+        Speedy.LabelledCsv format = new Speedy.LabelledCsv("datasets/test.csv", 2, 0, 16, true, 3, false);
+        String[][] cases = { // the file's text, and what the message must say
+            {"1,2,0\n4,5\n", "line 2 has 2 fields, expected 3"},
+            {"1,2,0\n17,1,1\n", "line 2, column 1: '17' should be a whole number from 0 to 16"},
+            {"1,2,0\n1,2.5,1\n", "line 2, column 2: '2.5' should be a whole number from 0 to 16"},
+            {"1,2,3\n", "line 1, column 3: '3' should be a whole number from 0 to 2"},
+            {"NaN,2,0\n", "line 1, column 1: the value is not a finite number"},
+            {"1,-Infinity,0\n", "line 1, column 2: the value is not a finite number"},
+            {"1e200,2,0\n", "line 1, column 1: '1e200' should be"},
+            {"1,2,0\n1,x\u0007y,0\n", "line 2, column 2: 'x?y' is not a number"},
+            {"1,,0\n", "line 1, column 2: the cell is empty"},
+            {"\n \n", "holds no examples"}};
+        for (String[] c : cases) {
+            Path file = Files.writeString(dir.resolve("bad.csv"), c[0]);
+            var e = assertThrows(Speedy.UserError.class, () -> format.read(file), c[0]);
+            assertTrue(e.getMessage().startsWith(file + " ") && e.getMessage().contains(c[1]), e.getMessage());
+            assertTrue(!e.getMessage().contains("NaN") && !e.getMessage().contains("Infinity"), e.getMessage());
+        }
+        var e = assertThrows(Speedy.UserError.class, () -> Speedy.DIGITS.read(dir.resolve("missing.csv.gz")));
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void theReaderSkipsAByteOrderMarkAndAHeader(@TempDir Path dir) throws Exception {
+        Speedy.LabelledCsv format = new Speedy.LabelledCsv("datasets/test.csv", 2, 0, 100, false, 3, true);
+        Path file = Files.writeString(dir.resolve("bom.csv"), "\uFEFFa,b,class\r\n5.1,3.5,0\r\n\r\n4.9,3,2\r\n");
+        Speedy.Dataset data = format.read(file);
+        assertArrayEquals(new double[] {5.1, 3.5, 4.9, 3}, data.x().data, 0.0);
+        assertArrayEquals(new int[] {0, 2}, data.labels());
+        assertEquals(150, Speedy.IRIS.read(Speedy.courseDir().resolve("datasets").resolve("iris.csv")).size());
+    }
+
+    @Test
+    void filesThatAreNotTextOrNeverEndAreRefusedBeforeTheyFillTheMemory(@TempDir Path dir) throws Exception {
+        byte[] noise = new byte[4096];
+        new Random(42).nextBytes(noise);
+        byte[] zipped;
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            byte[] ones = new byte[1 << 20];
+            Arrays.fill(ones, (byte) '1');
+            for (int mb = 0; mb < 17; mb++) gz.write(ones); // 17 MB of text in a .gz of a few KB
+        }
+        zipped = bytes.toByteArray();
+        Object[][] cases = {
+            {Files.write(dir.resolve("noise.csv"), noise), "holds bytes that are not text"},
+            {Files.write(dir.resolve("bomb.csv.gz"), zipped), "more than 16 MB of text"},
+            {Files.write(dir.resolve("cut.csv.gz"), Arrays.copyOf(zipped, zipped.length / 2)), "the .gz is cut short"},
+            {Files.writeString(dir.resolve("plain.csv.gz"), "1,2,0\n"), "is not a working gzip file"},
+            {Files.createDirectory(dir.resolve("folder.csv")), "is a folder"},
+            {Path.of("/dev/zero"), "is not a regular file"}};
+        for (Object[] c : cases) {
+            Path file = (Path) c[0];
+            if (!Files.exists(file)) continue; // no /dev/zero here
+            var e = assertThrows(Speedy.UserError.class, () -> Speedy.DIGITS.read(file), file.toString());
+            assertTrue(e.getMessage().contains((String) c[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void rateAndEpochsSetEveryTaskOfStepFourOrNone() {
+        for (Speedy.Task task : Speedy.tutorialTasks(new Random(1), 0.3, 7)) {
+            assertEquals(7, task.epochs(), task.name());
+            assertEquals(0.3, task.learningRate(), 0.0, task.name());
+        }
+        List<Speedy.Task> own = Speedy.tutorialTasks(new Random(1), null, null);
+        assertEquals(List.of(10000, 1000, 20), own.stream().map(Speedy.Task::epochs).toList());
+        assertEquals(List.of(0.5, 0.1, 0.01), own.stream().map(Speedy.Task::learningRate).toList());
+    }
+
+    @Test
+    void aLossThatIsNoLongerANumberStopsTheTraining() {
+        // sigmoid outputs keep the MSE below 1 at any rate; leaky ReLU outputs have no ceiling, and at rate 5 they blow up
+        Random rng = new Random(15);
+        Speedy.Matrix x = Speedy.random(8, 3, rng), t = Speedy.random(8, 2, rng);
+        Speedy.SpeedyNetwork relu = new Speedy.SpeedyNetwork(Speedy.Layer.lecun(3, 4, Speedy.Activation.LEAKY_RELU, rng),
+                Speedy.Layer.lecun(4, 2, Speedy.Activation.LEAKY_RELU, rng));
+        var e = assertThrows(Speedy.UserError.class, () -> relu.train(x, t, 1000, 8, 5, rng));
+        assertTrue(e.getMessage().matches("the loss became (undefined|Infinity) at epoch \\d+: the learning rate 5.0 is too large; try 0.5"), e.getMessage());
+        Speedy.NeuralNetwork neurons = Speedy.NeuralNetwork.random(new int[] {3, 4, 2}, Speedy.Activation.LEAKY_RELU, rng);
+        e = assertThrows(Speedy.UserError.class, () -> Speedy.trainPerNeuron(neurons, x, t, 1000, 5, rng, new double[1000]));
+        assertTrue(e.getMessage().contains("the learning rate 5.0 is too large"), e.getMessage());
+        Speedy.SpeedyNetwork calm = new Speedy.SpeedyNetwork(Speedy.Layer.lecun(3, 4, Speedy.Activation.LEAKY_RELU, new Random(15)),
+                Speedy.Layer.lecun(4, 2, Speedy.Activation.LEAKY_RELU, new Random(16)));
+        assertEquals(1000, calm.train(x, t, 1000, 8, 0.05, rng).length); // a small rate trains on
     }
 }

@@ -1,9 +1,11 @@
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -127,24 +129,89 @@ class DigitsTest {
         assertNotEquals(a, LessonRun.of("Digits", "--epochs", "3", "--seed", "8").out());
     }
 
+    /** The first n lines of the course's digits file, after prefix, as a file of its own. */
+    static Path firstLines(Path dir, int n, String prefix) throws Exception {
+        List<String> lines;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(DIGITS))) {
+            lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().limit(n).toList();
+        }
+        return Files.writeString(dir.resolve(n + " rows.csv"), prefix + String.join("\n", lines) + "\n");
+    }
+
+    @Test
+    void theLessonNeedsTwentySixImagesTheLeastThatFillsItsPrintouts(@TempDir Path dir) throws Exception {
+        // 20 rows passed the old reader's check and then crashed in printDigits: the reproduction
+        for (int n : new int[] {1, 20, 25}) {
+            Path file = firstLines(dir, n, "");
+            var e = assertThrows(Digits.UserError.class, () -> Digits.readDigits(file));
+            assertTrue(e.getMessage().contains("holds " + n + " image") && e.getMessage().contains("at least 26"), e.getMessage());
+        }
+        // 25 would leave 5 test images for step 5's six; 26 leaves 6, and 20 to train on fill a batch
+        assertEquals(5, Digits.split(Digits.DIGITS.read(firstLines(dir, 25, "")), new Random(1)).test().size());
+        Digits.Split split = Digits.split(Digits.readDigits(firstLines(dir, Digits.MIN_IMAGES, "")), new Random(1));
+        assertEquals(6, split.test().size());
+        assertTrue(split.train().size() >= Digits.BATCH);
+        LessonRun run = LessonRun.of("Digits", "--data", firstLines(dir, 26, "").toString(), "--epochs", "2");
+        assertEquals(0, run.exitCode(), run.err());
+        String step5 = run.out().substring(run.out().indexOf("5. The first test images"));
+        assertEquals(6, step5.lines().skip(1).findFirst().orElseThrow().split("read ").length - 1, step5);
+    }
+
+    @Test
+    void aByteOrderMarkIsSkippedAndBadCellsAreNamedByLineAndColumn(@TempDir Path dir) throws Exception {
+        Digits.Dataset data = Digits.readDigits(firstLines(dir, 30, "\uFEFF"));
+        assertEquals(30, data.size());
+        assertEquals(0, data.x().get(0, 0), 0.0);
+        assertEquals(5, data.x().get(0, 2), 0.0);
+        List<String> good = Files.readAllLines(firstLines(dir, 30, ""));
+        String[][] cases = { // line 3 gets a new first cell (or label), and the message must say
+            {"NaN", "column 1: the value is not a finite number"}, {"-Infinity", "column 1: the value is not a finite number"},
+            {"1e200", "column 1: '1e200' should be a whole number from 0 to 16"}, {"2.5", "column 1: '2.5' should be"},
+            {"17", "column 1: '17' should be"}, {"-1", "column 1: '-1' should be"}, {"", "column 1: the cell is empty"},
+            {"label 10", "column 65: '10' should be a whole number from 0 to 9"}};
+        for (String[] c : cases) {
+            List<String> lines = new java.util.ArrayList<>(good);
+            String line = lines.get(2);
+            lines.set(2, c[0].startsWith("label ") ? line.substring(0, line.lastIndexOf(',') + 1) + c[0].substring(6)
+                    : c[0] + line.substring(line.indexOf(',')));
+            Path file = Files.write(dir.resolve("bad.csv"), lines);
+            var e = assertThrows(Digits.UserError.class, () -> Digits.readDigits(file), c[0]);
+            assertTrue(e.getMessage().contains("bad.csv line 3, " + c[1]), e.getMessage());
+            assertTrue(!e.getMessage().contains("NaN") && !e.getMessage().contains("Infinity"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aRateThatIsTooLargeForTheSigmoidsIsCalledSo() {
+        // the sigmoid outputs keep the MSE below 1 at any rate: too large a rate flattens them, it never prints NaN
+        LessonRun run = LessonRun.of("Digits", "--rate", "50", "--epochs", "3");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("learning rate 50.0") && run.out().contains("Try a smaller --rate"), run.out());
+        assertTrue(!run.out().contains("NaN") && !run.out().contains("Infinity"), run.out());
+        run = LessonRun.of("Digits", "--rate", "0.1", "--epochs", "3");
+        assertTrue(run.out().contains("learning rate 0.1,") && !run.out().contains("--rate"), run.out());
+    }
+
     @Test
     void missingOrMalformedDataIsAOneLineError(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "0,".repeat(64) + "3\n" + "0,".repeat(63) + "17,3\n"); // line 2 has a pixel of 17
         Path short_ = dir.resolve("short.csv");
         Files.writeString(short_, "1,2,3\n");
-        String[][] cases = {{"--data", dir.resolve("missing.csv.gz").toString()}, {"--data", bad.toString()}, {"--data", short_.toString()}};
+        String[][] cases = {{"--data", dir.resolve("missing.csv.gz").toString()}, {"--data", bad.toString()}, {"--data", short_.toString()},
+            {"--data", firstLines(dir, 20, "").toString()}, {"--data", "/dev/zero"}};
         for (String[] args : cases) {
+            if (!Files.exists(Path.of(args[1])) && args[1].startsWith("/dev")) continue;
             LessonRun run = LessonRun.of("Digits", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
-        assertTrue(LessonRun.of("Digits", "--data", bad.toString()).err().contains("line 2"));
+        assertTrue(LessonRun.of("Digits", "--data", bad.toString()).err().contains("line 2, column 64: '17'"));
     }
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--epochs", "0"}, {"--epochs", "x"}, {"--epochs", "4294967297"}, {"--data"},
-            {"--exercise", "4"}, {"--exercise", "4294967297"}}) {
+        for (String[] args : new String[][] {{"--epochs", "4294967297"}, {"--rate", "NaN"},
+            {"--rate", "1", "--exercise", "1"}, {"--epochs", "5", "--exercise", "2"}}) {
             LessonRun run = LessonRun.of("Digits", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,10 +192,101 @@ class LayersTest {
 
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"},
-                {"--exercise", "4294967297"}, {"--every", "-1"}, {"--every", "4294967297"}}) {
+        for (String[] args : new String[][] {{"--every", "4294967297"}, {"--rate", "NaN"},
+                {"--rate", "0.1", "--rate", "0.2"}}) {
             LessonRun run = LessonRun.of("Layers", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
+    }
+
+    // ------------------------------------------------------------ extreme inputs and runs that blow up
+
+    @Test
+    void sigmoidAndTanhAreExactAtExtremeInputs() {
+        Layers.Activation sigmoid = Layers.Activation.SIGMOID, tanh = Layers.Activation.TANH;
+        // sigmoid(z) = 1 / (1 + e^-z). The largest double is about e^709.8 and the smallest (subnormal)
+        // about e^-744.4, so e^800 and e^10000 are Infinity and e^-800, e^-10000 are 0:
+        // sigmoid(800) = 1 / (1 + 0) = 1, and the true value 1 - e^-800 (about 1 - 1e-347) rounds to 1;
+        // sigmoid(-800) = 1 / (1 + Infinity) = 0, and the true value e^-800 (about 3.6e-348) rounds to 0.
+        for (double z : new double[] {800, 1e4, Double.POSITIVE_INFINITY}) {
+            assertEquals(1.0, sigmoid.apply(z), 0.0, "sigmoid(" + z + ")");
+            assertEquals(0.0, sigmoid.apply(-z), 0.0, "sigmoid(" + -z + ")");
+            assertEquals(1.0, tanh.apply(z), 0.0, "tanh(" + z + ")");
+            assertEquals(-1.0, tanh.apply(-z), 0.0, "tanh(" + -z + ")");
+            // the slopes, y(1 - y) and 1 - y^2, are 0 there, not NaN: a saturated unit passes nothing back
+            assertEquals(0.0, sigmoid.derivative(sigmoid.apply(z)), 0.0);
+            assertEquals(0.0, sigmoid.derivative(sigmoid.apply(-z)), 0.0);
+            assertEquals(0.0, tanh.derivative(tanh.apply(-z)), 0.0);
+        }
+        // sigmoid(-700) = 1 / (1 + e^700) = e^-700 / (1 + e^-700): e^-700 to the last digit (e^-700 = 9.86e-305)
+        assertEquals(Math.exp(-700), sigmoid.apply(-700), 1e-15 * Math.exp(-700));
+    }
+
+    @Test
+    void softmaxLayerIsExactAtExtremeScores() {
+        Layers.Softmax softmax = new Layers.Softmax();
+        // e^(s - max) / sum: [800, -800] gives 1 / (1 + e^-1600) = 1 and e^-1600 / (1 + e^-1600) = 0
+        // (e^-1600 is far below the smallest double); [0, 1e4] gives e^-1e4 = 0 and 1; three equal
+        // scores of 1e4 give e^0 / 3 each; an infinite score takes everything, two share it, and a
+        // -Infinity gets e^-Infinity = 0: none of them is NaN (Infinity - Infinity would be).
+        double inf = Double.POSITIVE_INFINITY;
+        double[][][] cases = {
+            {{800, -800}, {1, 0}}, {{-800, 800}, {0, 1}}, {{0, 1e4}, {0, 1}}, {{-1e4, 1e4}, {0, 1}},
+            {{1e4, 1e4, 1e4}, {1 / 3.0, 1 / 3.0, 1 / 3.0}}, {{inf, 0}, {1, 0}}, {{0, inf}, {0, 1}},
+            {{inf, inf}, {0.5, 0.5}}, {{-inf, 0}, {0, 1}}, {{-inf, -inf}, {0.5, 0.5}}};
+        for (double[][] c : cases) {
+            Layers.Matrix p = softmax.forward(Layers.Matrix.of(c[0]));
+            assertArrayEquals(c[1], p.data(), 1e-15, Arrays.toString(c[0]));
+            Layers.Matrix dX = softmax.backward(Layers.Matrix.of(c[1]), 0.1);
+            for (double g : dX.data()) assertTrue(Double.isFinite(g), "backward at " + Arrays.toString(c[0]) + ": " + g);
+        }
+    }
+
+    /** Dense(2->1) and MSE, no activation: a linear model whose output, unlike tanh's, has no bound. */
+    static Layers.Network linear() {
+        Layers.Network net = new Layers.Network();
+        net.add(new Layers.Dense(Layers.Matrix.of(new double[] {0.3}, new double[] {-0.2}), Layers.Matrix.of(new double[] {0.1})));
+        net.use(new Layers.MeanSquaredError());
+        return net;
+    }
+
+    @Test
+    void fitStopsWhenTheErrorIsNoLongerANumber() {
+        // rate 0.1 converges; at rate 100 each step overshoots 100 times too far, the weights grow about
+        // a hundredfold a step, and the error overflows to Infinity, then NaN, within a few epochs
+        double[] calm = linear().fit(X, Y, 50, 0.1);
+        for (double e : calm) assertTrue(Double.isFinite(e), Arrays.toString(calm));
+        var e = assertThrows(Layers.UserError.class, () -> linear().fit(X, Y, 1000, 100));
+        assertTrue(e.getMessage().matches("the loss became (Infinity|undefined) at epoch \\d+: the learning rate 100.0 is too large; try 10.0"),
+                e.getMessage());
+        // the epoch is counted over every call of fit: one epoch per call, as lesson 12's tutorial run does
+        Layers.Network net = linear();
+        int calls = 0;
+        try {
+            while (calls < 1000) {
+                calls++;
+                net.fit(X, Y, 1, 100);
+            }
+        } catch (Layers.UserError stop) {
+            assertEquals(e.getMessage(), stop.getMessage()); // the same epoch as in one call of 1000 epochs
+            assertTrue(stop.getMessage().contains("at epoch " + calls + ":"), calls + " calls: " + stop.getMessage());
+            assertTrue(calls > 1, "diverged in the first epoch already");
+            return;
+        }
+        throw new AssertionError("1000 epochs at rate 100 did not stop");
+    }
+
+    @Test
+    void rateAndEpochsDriveTheLessonsRun() {
+        LessonRun run = LessonRun.of("Layers", "--rate", "0.5", "--epochs", "300", "--every", "100");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("2. Training on XOR: 300 epochs, learning rate 0.5, one sample at a time"), run.out());
+        assertEquals(List.of("epoch 1/300", "epoch 100/300", "epoch 200/300", "epoch 300/300"),
+                run.out().lines().filter(l -> l.startsWith("epoch ")).map(l -> l.substring(0, l.indexOf(' ', 6))).toList());
+        // the largest rate: tanh saturates and the run does not learn, but every number printed is a number
+        LessonRun fast = LessonRun.of("Layers", "--rate", "100");
+        assertEquals(0, fast.exitCode(), fast.err());
+        assertTrue(fast.out().contains("XOR is not learned") && !fast.out().contains("NaN") && !fast.out().contains("Infinity"),
+                fast.out());
     }
 }

@@ -28,8 +28,8 @@ class MnistTest {
     @BeforeAll
     static void loadTheCoursesMnist() {
         Path dir = Mnist.courseDir().resolve("datasets").resolve("mnist");
-        train = Mnist.load(dir, "train", 8000);
-        test = Mnist.load(dir, "t10k", Integer.MAX_VALUE);
+        train = Mnist.load(dir, "train", 8000, 1, Mnist.TO_TRAIN);
+        test = Mnist.load(dir, "t10k", Integer.MAX_VALUE, Mnist.SHOWN, Mnist.TO_TEST);
     }
 
     // ------------------------------------------------------------ IDX files written by the test
@@ -64,12 +64,12 @@ class MnistTest {
             String ending = gzip ? ".gz" : "";
             writeIdx(sub.resolve("train-images-idx3-ubyte" + ending), 0x803, new int[] {3, 28, 28}, pixels, gzip);
             writeIdx(sub.resolve("train-labels-idx1-ubyte" + ending), 0x801, new int[] {3}, labels, gzip);
-            Mnist.Dataset data = Mnist.load(sub, "train", 10);
+            Mnist.Dataset data = Mnist.load(sub, "train", 10, 1, Mnist.TO_TRAIN);
             assertArrayEquals(new int[] {7, 0, 9}, data.labels());
             for (int i = 0; i < pixels.length; i++) {
                 assertEquals((pixels[i] & 0xFF) / 255.0, data.x().data()[i], 0.0, "pixel " + i);
             }
-            assertEquals(2, Mnist.load(sub, "train", 2).size()); // limit keeps the first images
+            assertEquals(2, Mnist.load(sub, "train", 2, 1, Mnist.TO_TRAIN).size()); // limit keeps the first images
         }
     }
 
@@ -149,10 +149,61 @@ class MnistTest {
         assertCleanError(LessonRun.of("Mnist", "--data-dir", dir.resolve("nowhere").toString()), "not a folder");
     }
 
+    /** Loads dir's train split (or t10k) through the lesson's reader and returns the one-line message it refuses with. */
+    static String refusal(Path dir, String split, int minimum) {
+        return assertThrows(Mnist.UserError.class, () -> Mnist.load(dir, split, 8000, minimum, Mnist.TO_TRAIN)).getMessage();
+    }
+
+    @Test
+    void headersAreCheckedBeforeAnythingIsAllocated(@TempDir Path dir) throws IOException {
+        writeSplit(dir, "train", 20, true, new Random(1));
+        // 3,000,000 images of 28x28 would be 2,352,000,000 bytes, more than 2 GiB: refused from the header alone,
+        // though the file holds 784 bytes (a 10 MB .gz of zeros can unzip to that many: this is the case)
+        writeIdx(dir.resolve("train-images-idx3-ubyte.gz"), 0x803, new int[] {3_000_000, 28, 28}, new byte[784], true);
+        String huge = refusal(dir, "train", 1);
+        assertTrue(huge.contains("3000000 items of 784 bytes") && huge.contains("2 GiB"), huge);
+        // 2,000,000 images (1.5 GB, under the cap) in a gzip of 784 bytes: refused as truncated, nothing set aside for them
+        writeIdx(dir.resolve("train-images-idx3-ubyte.gz"), 0x803, new int[] {2_000_000, 28, 28}, new byte[784], true);
+        writeIdx(dir.resolve("train-labels-idx1-ubyte.gz"), 0x801, new int[] {2_000_000}, new byte[2_000_000], true);
+        String short_ = refusal(dir, "train", 1);
+        assertTrue(short_.contains("truncated") && short_.contains("promises 1568000000 bytes") && short_.contains("holds 784"), short_);
+        // a label file that announces 20 labels but holds 25: more data than its header says
+        writeSplit(dir, "train", 20, true, new Random(1));
+        writeIdx(dir.resolve("train-labels-idx1-ubyte.gz"), 0x801, new int[] {20}, new byte[25], true);
+        String longer = refusal(dir, "train", 1);
+        assertTrue(longer.contains("train-labels-idx1-ubyte.gz holds more data than the 20 bytes"), longer);
+        // images of another size
+        writeIdx(dir.resolve("train-images-idx3-ubyte.gz"), 0x803, new int[] {20, 2000, 2000}, new byte[100], true);
+        String shape = refusal(dir, "train", 1);
+        assertTrue(shape.contains("holds 2000x2000 images; this network reads 28x28"), shape);
+        // a folder where a file should be
+        Files.delete(dir.resolve("train-images-idx3-ubyte.gz"));
+        Files.createDirectory(dir.resolve("train-images-idx3-ubyte.gz"));
+        assertTrue(refusal(dir, "train", 1).contains("is not a file but a folder"), refusal(dir, "train", 1));
+    }
+
+    @Test
+    void tooFewImagesNameTheMinimum(@TempDir Path dir) throws IOException {
+        writeSplit(dir, "train", 0, false, new Random(1));
+        writeSplit(dir, "t10k", 2, false, new Random(2));
+        String noTraining = refusal(dir, "train", 1);
+        assertTrue(noTraining.endsWith("train-images-idx3-ubyte holds 0 images; the lesson needs at least 1 to train on"), noTraining);
+        var fewTests = assertThrows(Mnist.UserError.class, () -> Mnist.load(dir, "t10k", 100, Mnist.SHOWN, Mnist.TO_TEST));
+        assertTrue(fewTests.getMessage().endsWith("t10k-images-idx3-ubyte holds 2 images; the lesson needs at least 3 to test on"
+                + " (it prints the outputs for the first 3)"), fewTests.getMessage());
+        assertEquals(2, Mnist.load(dir, "t10k", 100, 2, Mnist.TO_TEST).size()); // where 2 are enough, 2 load
+        // end to end: both used to crash or print nonsense (an ArrayIndexOutOfBoundsException, "0/0 = NaN%")
+        assertCleanError(LessonRun.of("Mnist", "--data-dir", dir.toString()), "0 images", "at least 1 to train on");
+        writeSplit(dir, "train", 20, false, new Random(1));
+        assertCleanError(LessonRun.of("Mnist", "--data-dir", dir.toString()), "2 images", "at least 3");
+        writeSplit(dir, "t10k", 0, false, new Random(2));
+        assertCleanError(LessonRun.of("Mnist", "--data-dir", dir.toString(), "--exercise", "3"), "0 images", "at least 1 to test on");
+    }
+
     @Test
     void badFlagsAreOneLineUserErrors() {
-        for (String[] args : new String[][] {{"--bogus"}, {"--seed"}, {"--seed", "x"}, {"--exercise", "9"},
-                {"--exercise", "4294967297"}, {"--train", "0"}, {"--train", "4294967297"}, {"--data-dir"}}) {
+        for (String[] args : new String[][] {{"--train", "4294967297"}, {"--rate", "1e400"},
+                {"--epochs", "0.5"}}) {
             LessonRun run = LessonRun.of("Mnist", args);
             assertTrue(run.isCleanUserError(), String.join(" ", args) + " gave exit " + run.exitCode() + ": " + run.err());
         }
@@ -220,6 +271,110 @@ class MnistTest {
                 new Mnist.SoftmaxCrossEntropy().gradient(scores, target).data(), 1e-12); // p - t, for a batch of one
         Mnist.Matrix huge = new Mnist.Matrix(1, 2, new double[] {1000, 0}); // e^1000 would overflow
         assertEquals(1.0, Mnist.SoftmaxCrossEntropy.softmax(huge).data()[0], 1e-12);
+    }
+
+    static double crossEntropy(int trueClass, double... scores) {
+        Mnist.Matrix target = new Mnist.Matrix(1, scores.length);
+        target.data()[trueClass] = 1;
+        return new Mnist.SoftmaxCrossEntropy().loss(new Mnist.Matrix(1, scores.length, scores), target);
+    }
+
+    static double[] gradient(int trueClass, double... scores) {
+        Mnist.Matrix target = new Mnist.Matrix(1, scores.length);
+        target.data()[trueClass] = 1;
+        return new Mnist.SoftmaxCrossEntropy().gradient(new Mnist.Matrix(1, scores.length, scores), target).data();
+    }
+
+    @Test
+    void crossEntropyIsExactAtExtremeScores() {
+        // E = -ln p_c = ln(sum_k e^(s_k)) - s_c = max + ln(sum_k e^(s_k - max)) - s_c.
+        // e^-800 and e^-1e4 are far below the smallest double (about e^-744.4): 1 + e^-800 is 1, its ln 0.
+        // [0, 800], true class 0: E = 800 + ln(1 + e^-800) - 0 = 800 (p_0 = e^-800 itself underflows to 0,
+        // and -ln 0 = Infinity was the old answer)
+        assertEquals(800.0, crossEntropy(0, 0, 800), 0.0);
+        assertEquals(0.0, crossEntropy(1, 0, 800), 0.0);       // E = 800 + ln(1 + e^-800) - 800 = 0
+        assertEquals(1600.0, crossEntropy(0, -800, 800), 0.0); // E = 800 - (-800)
+        assertEquals(0.0, crossEntropy(0, 800, -800), 0.0);    // E = ln(1 + e^-1600) = 0
+        assertEquals(1e4, crossEntropy(0, 0, 1e4), 0.0);       // E = 1e4 + ln(1 + e^-1e4) - 0
+        assertEquals(2e4, crossEntropy(0, -1e4, 1e4), 0.0);
+        assertEquals(0.0, crossEntropy(0, 1e4, -1e4), 0.0);
+        // ten equal scores of 1e4: E = 1e4 + ln(10 e^0) - 1e4 = ln 10 = 2.302585092994046
+        double[] ten = new double[10];
+        Arrays.fill(ten, 1e4);
+        assertEquals(2.302585092994046, crossEntropy(3, ten), 1e-15);
+        // [1e4, 1e4 - 1], true class 1: E = 1e4 + ln(1 + e^-1) - (1e4 - 1) = 1 + ln(1.3678794411714423)
+        // = 1 + 0.31326168751822286 = ln(1 + e) = 1.3132616875182228, as for the scores [1, 0]
+        assertEquals(1.3132616875182228, crossEntropy(1, 1e4, 1e4 - 1), 1e-15);
+        assertEquals(1.3132616875182228, crossEntropy(1, -1e4, -1e4 - 1), 1e-15);
+        // a batch of two: the mean of 800 and 0
+        Mnist.Matrix batch = new Mnist.Matrix(2, 2, new double[] {0, 800, 800, 0});
+        Mnist.Matrix targets = new Mnist.Matrix(2, 2, new double[] {1, 0, 1, 0});
+        assertEquals(400.0, new Mnist.SoftmaxCrossEntropy().loss(batch, targets), 0.0);
+
+        // dE/ds = p - t: [0, 800] gives p = [e^-800, 1] = [0, 1], so [0 - 1, 1 - 0]; finite and right
+        assertArrayEquals(new double[] {-1, 1}, gradient(0, 0, 800), 0.0);
+        assertArrayEquals(new double[] {0, 0}, gradient(1, 0, 800), 0.0);
+        assertArrayEquals(new double[] {1, -1}, gradient(1, 1e4, -1e4), 0.0);
+        assertArrayEquals(new double[] {0.1 - 1, 0.1, 0.1}, Arrays.copyOf(gradient(0, ten), 3), 1e-15);
+        // and it is the slope of E there: central differences at scores near 800 (h = 1e-4)
+        double[] s = {800, 801, 799.5};
+        double[] analytic = gradient(2, s);
+        for (int j = 0; j < 3; j++) {
+            double[] up = s.clone(), down = s.clone();
+            up[j] += 1e-4;
+            down[j] -= 1e-4;
+            double numeric = (crossEntropy(2, up) - crossEntropy(2, down)) / 2e-4;
+            assertEquals(numeric, analytic[j], 1e-6, "dE/ds_" + j);
+        }
+    }
+
+    @Test
+    void infiniteScoresGiveNoNaN() {
+        double inf = Double.POSITIVE_INFINITY;
+        // the infinite scores share all the probability: a true class alone at +Infinity has p = 1, E = 0;
+        // a wrong class at +Infinity leaves p = 0 for the true one, E = +Infinity (and training then stops)
+        assertEquals(0.0, crossEntropy(0, inf, 0, 5), 0.0);
+        assertEquals(inf, crossEntropy(0, 0, inf, 5), 0.0);
+        assertEquals(Math.log(2), crossEntropy(0, inf, inf, 5), 1e-15); // two at +Infinity: p = 1/2 each
+        assertEquals(inf, crossEntropy(0, -inf, 0), 0.0);              // e^-Infinity = 0: p = 0, E = Infinity
+        assertEquals(0.0, crossEntropy(1, -inf, 0), 0.0);
+        assertEquals(Math.log(2), crossEntropy(0, -inf, -inf), 1e-15);  // all at -Infinity: no score stands out
+        assertArrayEquals(new double[] {0, 0, 0}, gradient(0, inf, 0, 5), 0.0);
+        assertArrayEquals(new double[] {-1, 1, 0}, gradient(0, 0, inf, 5), 0.0);
+        assertArrayEquals(new double[] {0.5, -0.5}, gradient(1, -inf, -inf), 0.0);
+    }
+
+    @Test
+    void anInfiniteWrongScoreStopsTrainingInOneLine() {
+        // one Dense layer whose bias gives class 1 the score +Infinity, on images none of which is a 1
+        int[] notOnes = java.util.stream.IntStream.range(0, 200).filter(i -> train.labels()[i] != 1).limit(40).toArray();
+        Mnist.Dataset few = train.rows(notOnes);
+        Mnist.Network net = new Mnist.Network();
+        Mnist.Dense dense = Mnist.glorotUniform(784, 10, new Random(1));
+        dense.bias.data()[1] = Double.POSITIVE_INFINITY;
+        net.add(dense);
+        net.use(new Mnist.SoftmaxCrossEntropy());
+        var e = assertThrows(Mnist.UserError.class, () -> quietly(() -> Mnist.train(net, few, 3, 8, 0.1, new Random(2), b -> b)));
+        assertEquals("the loss became Infinity at epoch 1: the learning rate 0.1 is too large; try 0.01", e.getMessage());
+    }
+
+    @Test
+    void theTutorialsRunNamesTheEpochItStoppedIn() {
+        // a linear network (one Dense layer, MSE, no tanh) one image at a time at the tutorial's rate 0.1,
+        // on digits three times as dark: a step moves each output by about 0.1 * 2/10 * |x|^2 times its
+        // error, and |x|^2 is about 9 * 100, so every step overshoots about 17-fold and the error grows
+        // until it is no longer a number
+        Mnist.Dataset digits = train.rows(Mnist.firstIndices(50));
+        Mnist.Dataset few = new Mnist.Dataset(digits.x().scale(3), digits.labels(), 10);
+        Mnist.Network net = new Mnist.Network();
+        net.add(Mnist.glorotUniform(784, 10, new Random(3)));
+        net.use(new Mnist.MeanSquaredError());
+        Mnist.UserError[] stop = new Mnist.UserError[1];
+        String out = quietly(() -> stop[0] = assertThrows(Mnist.UserError.class, () -> Mnist.fitTheTutorialsWay(net, few, 1000)));
+        long printed = out.lines().filter(l -> l.startsWith("epoch ")).count();
+        assertTrue(printed > 0 && !out.contains("NaN") && !out.contains("Infinity"), out);
+        assertTrue(stop[0].getMessage().matches("the loss became (Infinity|undefined) at epoch " + (printed + 1)
+                + ": the learning rate 0.1 is too large; try 0.01"), printed + " epochs printed, then: " + stop[0].getMessage());
     }
 
     @Test
@@ -307,19 +462,31 @@ class MnistTest {
 
     @Test
     void divergingTrainingIsAUserError() {
+        // a linear network (one Dense layer and MSE) in batches of 8 at rate 50: each step overshoots,
+        // the weights grow many times over with every step, and the error overflows within a few epochs
         Mnist.Dataset few = train.rows(Mnist.firstIndices(32));
-        Mnist.Network net = Mnist.network(Mnist::glorotUniform, new Mnist.SoftmaxCrossEntropy(), new Random(1));
+        Mnist.Network net = new Mnist.Network();
+        net.add(Mnist.glorotUniform(784, 10, new Random(1)));
+        net.use(new Mnist.MeanSquaredError());
         var e = assertThrows(Mnist.UserError.class,
-                () -> quietly(() -> Mnist.train(net, few, 5, 8, 1e300, new Random(2), batch -> batch)));
-        assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+                () -> quietly(() -> Mnist.train(net, few, 100, 8, 50, new Random(2), batch -> batch)));
+        assertTrue(e.getMessage().matches("the loss became (Infinity|undefined) at epoch \\d+: the learning rate 50.0 is too large; try 5.0"),
+                e.getMessage());
+        // the Softmax cross-entropy bigger run at the largest --rate, 100, does not learn, but its error stays a number
+        Mnist.Network big = Mnist.network(Mnist::glorotUniform, new Mnist.SoftmaxCrossEntropy(), new Random(1));
+        double[][] errors = new double[1][];
+        quietly(() -> errors[0] = Mnist.train(big, few, 3, 8, 100, new Random(2), batch -> batch));
+        for (double error : errors[0]) assertTrue(Double.isFinite(error) && error > 1, Arrays.toString(errors[0]));
     }
 
     /** The whole lesson on 200 training images: its conclusions follow its numbers, its pictures are written. */
     @Test
     void shortLessonRunWritesBothPictures(@TempDir Path dir) throws IOException {
-        LessonRun run = LessonRun.in(dir, "Mnist", "--train", "200");
+        LessonRun run = LessonRun.in(dir, "Mnist", "--train", "200", "--rate", "0.2", "--epochs", "10");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains(": 200 training images, 2000 test images"), run.out());
+        assertTrue(run.out().contains("and MSE; learning rate 0.2, 10 epochs"), run.out()); // the flags drive the bigger run,
+        assertTrue(run.out().contains("epoch 35/35") && run.out().contains("epoch 10/10"), run.out()); // not the tutorial's
         List<String> accuracies = run.out().lines().filter(l -> l.contains("held-out accuracy: ")).toList();
         int tutorial = Integer.parseInt(accuracies.get(0).replaceAll(".*: (\\d+)/.*", "$1"));
         int big = Integer.parseInt(accuracies.get(1).replaceAll(".*: (\\d+)/.*", "$1"));
