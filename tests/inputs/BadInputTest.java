@@ -1,9 +1,12 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +27,12 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every bad input a learner can give, tried on every lesson in a fresh JVM: each must end in one
- * line on stderr, exit code 2, no stack trace, and nothing written. The flag cases are generated
- * from each lesson's own USAGE and the ranges its main gives Flags.number, so a new flag is
- * tried without anyone remembering to add it; the data cases write broken files of each format.
+ * Every bad input a learner can give, tried on every lesson: each must end in one line on stderr,
+ * exit code 2, no stack trace, and nothing written. The flag cases are generated from each
+ * lesson's own USAGE and the ranges its main gives Flags.number and Flags.decimal, so a new flag
+ * is tried without anyone remembering to add it; the data cases write broken files of each
+ * format. A case runs the lesson in a fresh JVM, except one that Flags.parse alone refuses
+ * (unknown, repeated or value-less flags), which is tried on the lesson's own parser in this JVM.
  */
 class BadInputTest {
     static final Path WORK = temporaryFolder();
@@ -171,11 +176,29 @@ class BadInputTest {
         return dynamicTest(lesson.main + " " + String.join(" ", list), () -> assertCleanError(lesson.main, list, run.get()));
     }
 
+    /**
+     * A command line that Flags.parse itself must refuse (an unknown, repeated or value-less flag),
+     * tried in this JVM on the lesson's own parser, the first thing its main runs: it must throw
+     * the lesson's UserError with a one-line message. (The other cases show, per lesson, that main
+     * turns a UserError into one line and exit 2.)
+     */
+    static DynamicTest parseError(Lesson lesson, String... args) {
+        return dynamicTest(lesson.main + " " + String.join(" ", args), () -> {
+            Method parse = Class.forName(lesson.main + "$Flags").getDeclaredMethod("parse", String[].class);
+            parse.setAccessible(true);
+            InvocationTargetException e = assertThrows(InvocationTargetException.class, () -> parse.invoke(null, (Object) args));
+            String message = e.getCause().getMessage();
+            assertEquals("UserError", e.getCause().getClass().getSimpleName(), String.valueOf(e.getCause()));
+            assertEquals(1, message.lines().count(), message);
+            assertTrue(!message.contains("Exception") && message.contains("usage: java lessons/"), message);
+        });
+    }
+
     @TestFactory
     Stream<DynamicTest> everyFlagRefusesBadValues() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         for (Lesson lesson : Lesson.all()) {
-            tests.add(error(lesson, "--no-such-flag"));
+            tests.add(parseError(lesson, "--no-such-flag"));
             tests.add(dynamicTest(lesson.main + " --help", () -> {
                 Run run = run(lesson.main, List.of("--help"));
                 assertEquals(0, run.exit, run.err);
@@ -184,14 +207,14 @@ class BadInputTest {
             for (String[] flag : lesson.flags()) {
                 String name = flag[0];
                 if (flag[1] == null) {
-                    tests.add(error(lesson, name, name));
+                    tests.add(parseError(lesson, name, name));
                     continue;
                 }
-                tests.add(error(lesson, name));
+                tests.add(parseError(lesson, name));
                 long[] range = lesson.range(name);
                 if (range != null) {
                     String valid = "" + Math.max(range[0], Math.min(range[1], 1));
-                    tests.add(error(lesson, name, valid, name, valid));
+                    tests.add(parseError(lesson, name, valid, name, valid));
                     tests.add(error(lesson, name, "abc")); // not a number
                     if (range[0] > -1) tests.add(error(lesson, name, "-1")); // negative
                     if (range[0] > 0) tests.add(error(lesson, name, "0")); // zero
@@ -199,13 +222,13 @@ class BadInputTest {
                     tests.add(error(lesson, name, range[1] < 4294967297L ? "4294967297" : "99999999999999999999"));
                 } else if (lesson.decimalRange(name) != null) {
                     double[] r = lesson.decimalRange(name);
-                    tests.add(error(lesson, name, "" + r[1], name, "" + r[1]));
+                    tests.add(parseError(lesson, name, "" + r[1], name, "" + r[1]));
                     for (String bad : List.of("abc", "NaN", "Infinity", "1e400")) tests.add(error(lesson, name, bad));
                     tests.add(error(lesson, name, "" + (r[0] - 1e-9 - Math.abs(r[0])))); // zero or negative
                     tests.add(error(lesson, name, "" + (r[1] * 2 + 1)));
                 } else if (!lesson.source.contains("number(\"" + name + "\"")) {
                     tests.add(error(lesson, name, WORK.resolve("no such file").toString()));
-                    tests.add(error(lesson, name, "x", name, "y"));
+                    tests.add(parseError(lesson, name, "x", name, "y"));
                 }
             }
         }
