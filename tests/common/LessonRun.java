@@ -30,7 +30,7 @@ record LessonRun(int exitCode, String out, String err) {
     /** Runs the lesson with --out folder, so a test can look at exactly what one run wrote. */
     static LessonRun in(Path folder, String mainClass, String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), mainClass));
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         command.addAll(List.of("--out", folder.toString()));
         try {
