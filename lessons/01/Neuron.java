@@ -417,12 +417,14 @@ public class Neuron {
             g.rotate(-Math.PI / 2);
             g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 18);
             g.rotate(Math.PI / 2);
-            int width = 0, top = TOP + 10;
+            int width = 0, top = TOP + 10, height = 20 * names.size() + 8;
             for (String name : names) width = Math.max(width, fm.stringWidth(name) + 46);
+            int left = hidden(LEFT + 10, top, width, height) < hidden(RIGHT - 10 - width, top, width, height)
+                    ? LEFT + 10 : RIGHT - 10 - width; // the top corner where the legend hides fewer points
             g.setColor(Color.WHITE);
-            g.fillRect(RIGHT - 10 - width, top, width, 20 * names.size() + 8);
+            g.fillRect(left, top, width, height);
             for (Series s : series) {
-                int left = RIGHT - 10 - width, rowY = top + 14 + 20 * names.indexOf(s.name);
+                int rowY = top + 14 + 20 * names.indexOf(s.name);
                 mark(g, s, left + 19, rowY, s.style == Style.LINE || s.style == Style.DASHED ? new Line2D.Double(left + 8, rowY, left + 30, rowY) : null);
                 g.setColor(Color.BLACK);
                 g.drawString(s.name, left + 38, rowY + 5);
@@ -444,6 +446,18 @@ public class Neuron {
             else g.draw(new Ellipse2D.Double(px - 6, py - 6, 12, 12));
         }
 
+        /** How many data points a box at (left, top) would cover. */
+        int hidden(int left, int top, int width, int height) {
+            int count = 0;
+            for (Series s : series) {
+                for (int i = 0; i < s.x.length; i++) {
+                    double px = x(s.x[i]), py = y(s.y[i]);
+                    if (px >= left && px <= left + width && py >= top && py <= top + height) count++;
+                }
+            }
+            return count;
+        }
+
         double x(double v) {
             return LEFT + (v - xRange[0]) / (xRange[1] - xRange[0]) * (RIGHT - LEFT);
         }
@@ -463,7 +477,10 @@ public class Neuron {
                 }
             }
             if (lo > hi) { lo = 1; hi = 10; }
-            return hi - lo > 1e-12 * Math.abs(hi) ? new double[] {lo, hi} : new double[] {lo - 1, hi + 1};
+            if (hi - lo <= 1e-12 * Math.abs(hi)) return new double[] {lo - 1, hi + 1};
+            boolean points = series.stream().anyMatch(s -> s.style == Style.DOTS || s.style == Style.RINGS);
+            double margin = points && (ofX || !logY) ? 0.03 * (hi - lo) : 0; // whole dots, not halves, at the edges
+            return new double[] {lo - margin, hi + margin};
         }
 
         /** Round values to mark on an axis: 1, 2 or 5 times a power of ten apart, or the powers of ten on a log axis. */
