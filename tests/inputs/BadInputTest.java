@@ -71,34 +71,31 @@ class BadInputTest {
             return flags;
         }
 
-        /** [min, max] that main gives Flags.number for this flag, or null where they are not plain numbers. */
-        long[] range(String flag) {
-            Matcher m = RANGE.matcher(source);
-            while (m.find()) {
-                if (m.group(1).equals(flag)) {
-                    try {
-                        return new long[] {literal(m.group(2)), literal(m.group(3))};
-                    } catch (NumberFormatException e) {
-                        return null;
-                    }
-                }
-            }
+        /** The min and max arguments that main gives Flags.number (or .decimal) for this flag, as written. */
+        String[] bounds(Pattern call, String flag) {
+            Matcher m = call.matcher(source);
+            while (m.find()) if (m.group(1).equals(flag)) return new String[] {m.group(2).strip(), m.group(3).strip()};
             return null;
         }
 
-        /** [min, max] that main gives Flags.decimal for this flag, or null. */
-        double[] decimalRange(String flag) {
-            Matcher m = DECIMAL.matcher(source);
-            while (m.find()) {
-                if (m.group(1).equals(flag)) {
-                    try {
-                        return new double[] {Double.parseDouble(m.group(2).strip()), Double.parseDouble(m.group(3).strip())};
-                    } catch (NumberFormatException e) {
-                        return null;
-                    }
-                }
+        /** [min, max] of a whole-number flag, or null where they are not plain numbers. */
+        long[] range(String flag) {
+            String[] b = bounds(RANGE, flag);
+            try {
+                return b == null ? null : new long[] {literal(b[0]), literal(b[1])};
+            } catch (NumberFormatException e) {
+                return null;
             }
-            return null;
+        }
+
+        /** [min, max] of a decimal flag, or null. */
+        double[] decimalRange(String flag) {
+            String[] b = bounds(DECIMAL, flag);
+            try {
+                return b == null ? null : new double[] {Double.parseDouble(b[0]), Double.parseDouble(b[1])};
+            } catch (NumberFormatException e) {
+                return null;
+            }
         }
 
         static long literal(String text) {
