@@ -94,7 +94,8 @@ class SpeedyTest {
     void fastKernelAgreesWithThePlainLoopAndKeepsItsOrderOfAdditions() {
         Random rng = new Random(3);
         // odd sizes reach every tail: rows not a multiple of 4, k not of 3, columns past a block of 256, narrow products
-        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {16, 64, 32}, {13, 32, 10}, {9, 130, 70}, {7, 300, 300}, {10, 4, 257}};
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {16, 64, 32}, {64, 16, 32}, {16, 10, 32}, {16, 32, 10}, {32, 16, 10},
+            {13, 32, 10}, {3, 2, 32}, {5, 256, 32}, {6, 257, 10}, {9, 130, 70}, {7, 300, 300}, {10, 4, 257}};
         for (int[] s : shapes) {
             Speedy.Matrix a = Speedy.random(s[0], s[1], rng), b = Speedy.random(s[1], s[2], rng);
             Speedy.Matrix fast = new Speedy.Matrix(s[0], s[2]), plain = new Speedy.Matrix(s[0], s[2]);
@@ -110,6 +111,60 @@ class SpeedyTest {
             assertArrayEquals(fmaReference(a, b), fast.data, 0.0, shape);
         }
     }
+
+    @Test
+    void theNarrowKernelReadsTheTransposeInPlaceAndLeavesOtherShapesAlone() {
+        Random rng = new Random(15);
+        for (int[] s : new int[][] {{64, 16, 32}, {32, 16, 10}, {7, 13, 32}, {5, 3, 10}, {4, 256, 32}}) {
+            Speedy.Matrix x = Speedy.random(s[1], s[0], rng), b = Speedy.random(s[1], s[2], rng); // X^T is s[0] x s[1]
+            Speedy.Matrix xt = new Speedy.Matrix(s[0], s[1]), c = new Speedy.Matrix(s[0], s[2]);
+            Speedy.transpose(x, xt);
+            assertTrue(Speedy.FastMatmul.multiplyNarrow(x, true, b, c));
+            assertArrayEquals(fmaReference(xt, b), c.data, 0.0, Arrays.toString(s));
+        }
+        for (int[] s : new int[][] {{4, 5, 33}, {4, 257, 32}, {4, 5, 64}}) {
+            Speedy.Matrix a = Speedy.random(s[0], s[1], rng), b = Speedy.random(s[1], s[2], rng), c = new Speedy.Matrix(s[0], s[2]);
+            assertTrue(!Speedy.FastMatmul.multiplyNarrow(a, false, b, c), Arrays.toString(s));
+            assertTrue(Arrays.stream(c.data).allMatch(v -> v == 0), "left C as it was");
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Speedy.FastMatmul.multiplyNarrow(new Speedy.Matrix(3, 4), true, new Speedy.Matrix(4, 32), new Speedy.Matrix(4, 32)));
+        assertTrue(e.getMessage().contains("transpose of 3x4") && e.getMessage().contains("4x32"), e.getMessage());
+    }
+
+    @Test
+    void theFastSigmoidIsWithin2e14OfTheExactOneOverTheWholeRange() {
+        double worst = 0;
+        for (int i = 0; i <= 2_000_000; i++) {
+            double z = -45 + 90.0 * i / 2_000_000, exact = 1 / (1 + Math.exp(-z));
+            worst = Math.max(worst, Math.abs(Speedy.FastSigmoid.sigmoid(z) - exact) / exact);
+        }
+        assertTrue(worst < 2e-14 && worst > 0, "largest relative error " + worst);
+        for (double z : new double[] {-50, -100, -745, Double.NEGATIVE_INFINITY}) {
+            assertTrue(Speedy.FastSigmoid.sigmoid(z) - 1 / (1 + Math.exp(-z)) < 3e-20, "at " + z);
+        }
+        for (double z : new double[] {45.5, 46, 700, Double.POSITIVE_INFINITY}) assertEquals(1.0, Speedy.FastSigmoid.sigmoid(z), 0.0);
+        assertTrue(Double.isNaN(Speedy.FastSigmoid.sigmoid(Double.NaN)), "NaN stays NaN, so a diverged loss is still caught");
+    }
+
+    @Test
+    void theFastPathTrainsTheDigitsToTheSameNumbersAsThePlainLoops() {
+        Speedy.Split split = Speedy.split(Speedy.DIGITS.read(DIGITS_FILE), new Random(42));
+        double[][] mse = new double[2][];
+        double[] accuracy = new double[2];
+        Speedy.SpeedyNetwork[] nets = new Speedy.SpeedyNetwork[2];
+        for (int run = 0; run < 2; run++) {
+            Speedy.fast = run == 1;
+            nets[run] = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(42));
+            mse[run] = nets[run].train(split.train().x(), split.train().oneHot(), 20, 16, 0.01, new Random(42));
+            accuracy[run] = Speedy.accuracy(nets[run], split.test());
+        }
+        assertArrayEquals(mse[0], mse[1], 1e-9);
+        assertEquals(accuracy[0], accuracy[1], 1e-9);
+        for (int l = 0; l < 2; l++) assertArrayEquals(nets[0].layers[l].weights.data, nets[1].layers[l].weights.data, 1e-9);
+        assertTrue(!Arrays.equals(mse[0], mse[1]), "the two paths round differently: this compared two computations");
+    }
+
 
     @Test
     void exerciseTwosLoopsComputeTheSameProduct() {
@@ -207,17 +262,20 @@ class SpeedyTest {
         Speedy.Split split = Speedy.split(Speedy.DIGITS.read(DIGITS_FILE), new Random(5));
         Speedy.Matrix x = split.train().x(), t = split.train().oneHot();
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long[] bytes = new long[2];
-        int[] epochs = {2, 12};
-        for (int run = 0; run < 2; run++) {
-            Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(5));
-            net.train(x, t, 1, 16, 0.01, new Random(5)); // the layers' arrays are made in the first epoch
-            long before = threads.getCurrentThreadAllocatedBytes();
-            net.train(x, t, epochs[run], 16, 0.01, new Random(5));
-            bytes[run] = threads.getCurrentThreadAllocatedBytes() - before;
+        for (boolean fast : new boolean[] {false, true}) {
+            Speedy.fast = fast;
+            long[] bytes = new long[2];
+            int[] epochs = {2, 12};
+            for (int run = 0; run < 2; run++) {
+                Speedy.SpeedyNetwork net = Speedy.SpeedyNetwork.lecun(new int[] {64, 32, 10}, new Random(5));
+                net.train(x, t, 1, 16, 0.01, new Random(5)); // the layers' arrays are made in the first epoch
+                long before = threads.getCurrentThreadAllocatedBytes();
+                net.train(x, t, epochs[run], 16, 0.01, new Random(5));
+                bytes[run] = threads.getCurrentThreadAllocatedBytes() - before;
+            }
+            // 10 more epochs are 900 more batches (the last of each smaller); only the per-epoch history may grow
+            assertTrue(bytes[1] - bytes[0] < 2_000, "fast " + fast + ": 10 more epochs allocated " + (bytes[1] - bytes[0]) + " more bytes");
         }
-        // 10 more epochs are 900 more batches (the last of each smaller); only the per-epoch history may grow
-        assertTrue(bytes[1] - bytes[0] < 2_000, "10 more epochs allocated " + (bytes[1] - bytes[0]) + " more bytes");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,9 +125,19 @@ class DigitsTest {
 
     @Test
     void sameSeedSameOutput() {
-        String a = LessonRun.of("Digits", "--epochs", "3", "--seed", "7").out();
-        assertEquals(a, LessonRun.of("Digits", "--epochs", "3", "--seed", "7").out());
-        assertNotEquals(a, LessonRun.of("Digits", "--epochs", "3", "--seed", "8").out());
+        String a = untimed(LessonRun.of("Digits", "--epochs", "3", "--seed", "7").out());
+        assertEquals(a, untimed(LessonRun.of("Digits", "--epochs", "3", "--seed", "7").out()));
+        assertNotEquals(a, untimed(LessonRun.of("Digits", "--epochs", "3", "--seed", "8").out()));
+    }
+
+    /** The output without its one line of times, which change from run to run. */
+    static String untimed(String out) {
+        List<String> timed = out.lines().filter(l -> l.startsWith("   trained in ")).toList();
+        assertEquals(1, timed.size(), out);
+        Matcher m = Pattern.compile("trained in ([0-9.]+) s .* about ([0-9.]+) s \\(([0-9.]+) times as long\\)").matcher(timed.get(0));
+        assertTrue(m.find(), timed.get(0));
+        assertTrue(Double.parseDouble(m.group(2)) > 0 && Double.parseDouble(m.group(3)) > 0, timed.get(0));
+        return out.lines().filter(l -> !l.startsWith("   trained in ")).collect(Collectors.joining("\n"));
     }
 
     /** The first n lines of the course's digits file, after prefix, as a file of its own. */
