@@ -6,6 +6,8 @@
 #   make diff-03     what lesson 03 changes in the network code of lesson 02
 #   make lessons     run every lesson's default demo, in order
 #   make bench       the speed benchmark of lesson 09 (matrix products and training times)
+#   make practice-03 your own copy of lesson 03 in practice/03/, its key methods left for you to
+#                    write (FORCE=1 starts over); make check-03 checks them, one line per method
 #   make clean       remove build/ and out/
 # JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java make run-03 runs a lesson on another JDK.
 
@@ -19,12 +21,15 @@ JAVAC_FLAGS := --release 17 -Xlint:all,-serial -Werror
 JAVAC_JVM := -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
-SUITES := $(LESSONS) course inputs
-TESTED := inputs $(LESSONS) course
-# What a suite compiles its tests against: its lesson; every lesson (inputs); nothing (course).
-sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(wildcard lessons/$(1)/*.java))
+SUITES := $(LESSONS) course inputs practice
+TESTED := inputs $(LESSONS) course practice
+# What a suite compiles its tests against: its lesson; every lesson (inputs); the practice kit's
+# generator (practice); nothing (course).
+sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(if $(filter practice,$(1)),practice-kit/Practice.java,$(wildcard lessons/$(1)/*.java)))
+PRACTISED := $(patsubst lessons/%/practice.txt,%,$(wildcard lessons/*/practice.txt))
 
-.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%)
+.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%) \
+	$(PRACTISED:%=practice-%) $(PRACTISED:%=check-%)
 
 # A lesson's tests: compile the lesson alone, then its tests against it, then run them. The course
 # check (tests/course) reads every lesson as text and compiles against nothing but JUnit; the
@@ -87,6 +92,14 @@ $(LESSONS:%=diff-%): diff-%:
 
 $(LESSONS:%=run-%): run-%:
 	$(JAVA) $(wildcard lessons/$*/*.java) $(ARGS)
+
+# Practice mode (practice-kit/Practice.java): practice-NN writes practice/NN/Name.java, refusing to
+# overwrite it unless FORCE=1; check-NN compiles it and prints "name: ok" or what is wrong per method.
+$(PRACTISED:%=practice-%): practice-%:
+	@$(JAVA) practice-kit/Practice.java new $* $(if $(filter 1,$(FORCE)),--force)
+
+$(PRACTISED:%=check-%): check-%:
+	@$(JAVA) practice-kit/Practice.java check $*
 
 lessons:
 	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done
