@@ -31,8 +31,8 @@ import javax.tools.ToolProvider;
  *
  * The holes of lesson NN are listed in lessons/NN/practice.txt, one a line:
  *   Class.method | README section that explains it | a one-line hint
- * ("method" alone means a method of the lesson's own class; "Class.method(double[][]" picks one
- * overload by the start of its parameters). A hole's body becomes a throw that points to the README.
+ * ("method" alone means a method of the lesson's own class; "method(double[][], double[])" picks
+ * one overload by its parameter types). A hole's body becomes a throw that points to the README.
  * The checks of lesson NN are practice-kit/NameCheck.java, compiled beside the learner's copy with
  * practice-kit/Checks.java; NameCheck.verdicts() gives "ok", "not done yet" or what went wrong, per hole.
  */
@@ -147,13 +147,13 @@ public class Practice {
     /** The opening and closing braces of the hole's method body. */
     static int[] body(String masked, Hole hole) {
         int[] scope = scope(masked, hole.owner());
-        String params = hole.name.contains("(") ? hole.name.substring(hole.name.indexOf('(') + 1).replaceAll("\\s", "") : "";
+        String types = hole.name.contains("(") ? types(hole.name.substring(hole.name.indexOf('(') + 1, hole.name.lastIndexOf(')'))) : null;
         Matcher m = Pattern.compile("\\b" + Pattern.quote(hole.method()) + "\\s*\\(").matcher(masked);
         List<int[]> found = new ArrayList<>();
         for (m.region(scope[0] + 1, scope[1]); m.find(); ) {
             int open = m.end() - 1, close = matching(masked, open);
             if (depth(masked, scope[0], m.start()) != 1 || precededByDotOrNew(masked, m.start())) continue;
-            if (!masked.substring(open + 1, close).replaceAll("\\s", "").startsWith(params)) continue;
+            if (types != null && !types.equals(types(masked.substring(open + 1, close).replaceAll("\\s+\\w+\\s*(,|$)", "$1")))) continue;
             Matcher rest = Pattern.compile("\\G\\s*(throws[\\w\\s.,]+)?\\{").matcher(masked);
             if (!rest.find(close + 1)) continue; // a call or an abstract method, not a body
             int brace = rest.end() - 1;
@@ -161,9 +161,14 @@ public class Practice {
         }
         if (found.size() != 1) {
             throw new IllegalArgumentException("practice.txt: '" + hole.name + "' matches " + found.size()
-                    + " method bodies; name exactly one (Class.method, or Class.method(firstParameterType)");
+                    + " method bodies; name exactly one (Class.method, or Class.method(ParameterType, ...))");
         }
         return found.get(0);
+    }
+
+    /** "double[][] , double[]" as "double[][],double[]": parameter types without spaces. */
+    static String types(String list) {
+        return list.replaceAll("\\s", "");
     }
 
     /** The braces of the named type's body, or of the lesson's public class when owner is null. */
