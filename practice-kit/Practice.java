@@ -171,14 +171,28 @@ public class Practice {
         return list.replaceAll("\\s", "");
     }
 
-    /** The braces of the named type's body, or of the lesson's public class when owner is null. */
+    /** The braces of the owner's body: the lesson's public class, then each named type or enum constant in turn. */
     static int[] scope(String masked, String owner) {
-        Pattern type = owner == null ? Pattern.compile("public\\s+class\\s+\\w+")
-                : Pattern.compile("\\b(class|enum|record|interface)\\s+" + Pattern.quote(owner) + "\\b");
-        Matcher m = type.matcher(masked);
-        if (!m.find()) throw new IllegalArgumentException("practice.txt: no type " + owner + " in the lesson");
-        int open = masked.indexOf('{', m.end());
-        return new int[] {open, matching(masked, open)};
+        Matcher top = Pattern.compile("public\\s+class\\s+\\w+").matcher(masked);
+        if (!top.find()) throw new IllegalArgumentException("the lesson has no public class");
+        int open = masked.indexOf('{', top.end());
+        int[] scope = {open, matching(masked, open)};
+        if (owner != null) for (String name : owner.split("\\.")) scope = member(masked, scope, name);
+        return scope;
+    }
+
+    /** The body of the type called name anywhere in scope, or else of the enum constant called name directly in it. */
+    static int[] member(String masked, int[] scope, String name) {
+        Matcher type = Pattern.compile("\\b(class|enum|record|interface)\\s+" + Pattern.quote(name) + "\\b").matcher(masked);
+        if (type.region(scope[0], scope[1]).find()) {
+            int open = masked.indexOf('{', type.end());
+            return new int[] {open, matching(masked, open)};
+        }
+        Matcher constant = Pattern.compile("\\b" + Pattern.quote(name) + "\\s*(\\([^)]*\\))?\\s*\\{").matcher(masked);
+        for (constant.region(scope[0] + 1, scope[1]); constant.find(); ) {
+            if (depth(masked, scope[0], constant.start()) == 1) return new int[] {constant.end() - 1, matching(masked, constant.end() - 1)};
+        }
+        throw new IllegalArgumentException("practice.txt: no type or enum constant " + name + " in the lesson");
     }
 
     /** How deep in braces position at is, counting from the brace at from (which opens depth 1). */
