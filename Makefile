@@ -27,6 +27,8 @@ TESTED := inputs $(LESSONS) course practice
 # generator (practice); nothing (course).
 sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(if $(filter practice,$(1)),practice-kit/Practice.java,$(wildcard lessons/$(1)/*.java)))
 PRACTISED := $(patsubst lessons/%/practice.txt,%,$(wildcard lessons/*/practice.txt))
+# The practice suite and check-NN spend their time in javac, in-process: the quick compiler halves its CPU.
+QUICK_JIT := -XX:TieredStopAtLevel=1
 
 .PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%) \
 	$(PRACTISED:%=practice-%) $(PRACTISED:%=check-%)
@@ -45,7 +47,7 @@ $(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
 	@$(if $(call sources,$*),$(JAVAC) $(JAVAC_JVM) $(JAVAC_FLAGS) -d build/$*/main $(call sources,$*) &&) true \
 	  && $(JAVAC) $(JAVAC_JVM) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
 	  || { echo "$*: did not compile"; exit 1; }
-	@$(JAVA) -XX:+UseSerialGC -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
+	@$(JAVA) -XX:+UseSerialGC $(if $(filter practice,$*),$(QUICK_JIT)) -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
 	    --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests --scan-classpath build/$*/test \
 	  > build/$*/log 2>&1; \
 	passed=$$(sed -n 's/.*\[ *\([0-9]*\) tests successful.*/\1/p' build/$*/log); \
@@ -96,10 +98,10 @@ $(LESSONS:%=run-%): run-%:
 # Practice mode (practice-kit/Practice.java): practice-NN writes practice/NN/Name.java, refusing to
 # overwrite it unless FORCE=1; check-NN compiles it and prints "name: ok" or what is wrong per method.
 $(PRACTISED:%=practice-%): practice-%:
-	@$(JAVA) practice-kit/Practice.java new $* $(if $(filter 1,$(FORCE)),--force)
+	@$(JAVA) $(QUICK_JIT) practice-kit/Practice.java new $* $(if $(filter 1,$(FORCE)),--force)
 
 $(PRACTISED:%=check-%): check-%:
-	@$(JAVA) practice-kit/Practice.java check $*
+	@$(JAVA) $(QUICK_JIT) practice-kit/Practice.java check $*
 
 lessons:
 	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done

@@ -316,7 +316,7 @@ public class Practice {
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         try (StandardJavaFileManager manager = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
             Iterable<? extends JavaFileObject> units = manager.getJavaFileObjectsFromPaths(files);
-            List<String> options = List.of("--release", "17", "-nowarn", "-d", classes.toString(), "-cp", classes.toString());
+            List<String> options = List.of("--release", "17", "-nowarn", "-proc:none", "-d", classes.toString(), "-cp", classes.toString());
             javac.getTask(null, manager, diagnostics, options, null, units).call();
         }
         StringBuilder errors = new StringBuilder();
