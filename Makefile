@@ -25,7 +25,7 @@ SUITES := $(LESSONS) course inputs practice
 TESTED := inputs $(LESSONS) course practice
 # What a suite compiles its tests against: its lesson; every lesson (inputs); the practice kit's
 # generator (practice); nothing (course).
-sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(if $(filter practice,$(1)),practice-kit/Practice.java,$(wildcard lessons/$(1)/*.java)))
+sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(if $(filter practice,$(1)),tests/practice/kit/Practice.java,$(wildcard lessons/$(1)/*.java)))
 PRACTISED := $(patsubst lessons/%/practice.txt,%,$(wildcard lessons/*/practice.txt))
 # The practice suite and check-NN spend their time in javac, in-process: the quick compiler halves its CPU.
 QUICK_JIT := -XX:TieredStopAtLevel=1
@@ -95,13 +95,13 @@ $(LESSONS:%=diff-%): diff-%:
 $(LESSONS:%=run-%): run-%:
 	$(JAVA) $(wildcard lessons/$*/*.java) $(ARGS)
 
-# Practice mode (practice-kit/Practice.java): practice-NN writes practice/NN/Name.java, refusing to
+# Practice mode (tests/practice/kit/Practice.java): practice-NN writes practice/NN/Name.java, refusing to
 # overwrite it unless FORCE=1; check-NN compiles it and prints "name: ok" or what is wrong per method.
 $(PRACTISED:%=practice-%): practice-%:
-	@$(JAVA) $(QUICK_JIT) practice-kit/Practice.java new $* $(if $(filter 1,$(FORCE)),--force)
+	@$(JAVA) $(QUICK_JIT) tests/practice/kit/Practice.java new $* $(if $(filter 1,$(FORCE)),--force)
 
 $(PRACTISED:%=check-%): check-%:
-	@$(JAVA) $(QUICK_JIT) practice-kit/Practice.java check $*
+	@$(JAVA) $(QUICK_JIT) tests/practice/kit/Practice.java check $*
 
 lessons:
 	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done

@@ -18,13 +18,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Practice mode (practice-kit/): for every lesson with a practice.txt, its checks must pass on the
+ * Practice mode (tests/practice/kit/): for every lesson with a practice.txt, its checks must pass on the
  * lesson's own code and say "not done yet" for every hole of the stubbed copy. All lessons are
  * compiled in two passes in this JVM (the lessons as they are, then their stubbed copies, each with
  * the checks), into a temporary folder; each check runs in a class loader of its own.
  */
 class PracticeTest {
-    static final Path LESSONS = Path.of("lessons"), KIT = Path.of("practice-kit");
+    static final Path LESSONS = Path.of("lessons"), KIT = Path.of("tests", "practice", "kit");
     static Path temporary, solutions, stubs;
 
     static List<String> practised() throws IOException {

@@ -26,15 +26,15 @@ import javax.tools.ToolProvider;
 /**
  * Practice mode: the learner writes the network, the course checks it.
  *
- *   java practice-kit/Practice.java new 03 [--force]   copy lesson 03 to practice/03/, key methods emptied
- *   java practice-kit/Practice.java check 03           compile practice/03/ and check it, hole by hole
+ *   java tests/practice/kit/Practice.java new 03 [--force]   copy lesson 03 to practice/03/, key methods emptied
+ *   java tests/practice/kit/Practice.java check 03           compile practice/03/ and check it, hole by hole
  *
  * The holes of lesson NN are listed in lessons/NN/practice.txt, one a line:
  *   Class.method | README section that explains it | a one-line hint
  * ("method" alone means a method of the lesson's own class; "method(double[][], double[])" picks
  * one overload by its parameter types). A hole's body becomes a throw that points to the README.
- * The checks of lesson NN are practice-kit/NameCheck.java, compiled beside the learner's copy with
- * practice-kit/Checks.java; NameCheck.verdicts() gives "ok", "not done yet" or what went wrong, per hole.
+ * The checks of lesson NN are tests/practice/kit/NameCheck.java, compiled beside the learner's copy with
+ * tests/practice/kit/Checks.java; NameCheck.verdicts() gives "ok", "not done yet" or what went wrong, per hole.
  */
 public class Practice {
     static final String NOT_DONE = "not done yet";
@@ -77,7 +77,7 @@ public class Practice {
         boolean force = args.length == 3 && args[2].equals("--force");
         if (args.length < 2 || !args[1].matches("\\d\\d") || args.length > (force ? 3 : 2)
                 || !(args[0].equals("new") || args[0].equals("check"))) {
-            System.err.println("usage: java practice-kit/Practice.java new NN [--force] | check NN");
+            System.err.println("usage: java tests/practice/kit/Practice.java new NN [--force] | check NN");
             System.exit(2);
         }
         Path lessons = Path.of("lessons"), practice = Path.of("practice");
@@ -286,9 +286,9 @@ public class Practice {
         }
     }
 
-    /** practice-kit/Name.java, beside this file. */
+    /** tests/practice/kit/Name.java, beside this file. */
     static Path kit(Path lesson, String name) {
-        return lesson.getParent().getParent().resolveSibling("practice-kit").resolve(name + ".java");
+        return lesson.getParent().getParent().resolveSibling("tests").resolve("practice").resolve("kit").resolve(name + ".java");
     }
 
     static String checkName(Path lesson) {
