@@ -6,6 +6,8 @@
 #   make diff-03     what lesson 03 changes in the network code of lesson 02
 #   make lessons     run every lesson's default demo, in order
 #   make bench       the speed benchmark of lesson 09 (matrix products and training times)
+#   make practice-03 your own copy of lesson 03 in practice/03/, its key methods left for you to
+#                    write (FORCE=1 starts over); make check-03 checks them, one line per method
 #   make clean       remove build/ and out/
 # JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java make run-03 runs a lesson on another JDK.
 
@@ -19,12 +21,17 @@ JAVAC_FLAGS := --release 17 -Xlint:all,-serial -Werror
 JAVAC_JVM := -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
-SUITES := $(LESSONS) course inputs
-TESTED := inputs $(LESSONS) course
-# What a suite compiles its tests against: its lesson; every lesson (inputs); nothing (course).
-sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(wildcard lessons/$(1)/*.java))
+SUITES := $(LESSONS) course inputs practice
+TESTED := inputs $(LESSONS) course practice
+# What a suite compiles its tests against: its lesson; every lesson (inputs); the practice kit's
+# generator (practice); nothing (course).
+sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(if $(filter practice,$(1)),tests/practice/kit/Practice.java,$(wildcard lessons/$(1)/*.java)))
+PRACTISED := $(patsubst lessons/%/practice.txt,%,$(wildcard lessons/*/practice.txt))
+# The practice suite and check-NN spend their time in javac, in-process: the quick compiler halves its CPU.
+QUICK_JIT := -XX:TieredStopAtLevel=1
 
-.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%)
+.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%) \
+	$(PRACTISED:%=practice-%) $(PRACTISED:%=check-%)
 
 # A lesson's tests: compile the lesson alone, then its tests against it, then run them. The course
 # check (tests/course) reads every lesson as text and compiles against nothing but JUnit; the
@@ -40,7 +47,7 @@ $(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
 	@$(if $(call sources,$*),$(JAVAC) $(JAVAC_JVM) $(JAVAC_FLAGS) -d build/$*/main $(call sources,$*) &&) true \
 	  && $(JAVAC) $(JAVAC_JVM) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
 	  || { echo "$*: did not compile"; exit 1; }
-	@$(JAVA) -XX:+UseSerialGC -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
+	@$(JAVA) -XX:+UseSerialGC $(if $(filter practice,$*),$(QUICK_JIT)) -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
 	    --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests --scan-classpath build/$*/test \
 	  > build/$*/log 2>&1; \
 	passed=$$(sed -n 's/.*\[ *\([0-9]*\) tests successful.*/\1/p' build/$*/log); \
@@ -87,6 +94,14 @@ $(LESSONS:%=diff-%): diff-%:
 
 $(LESSONS:%=run-%): run-%:
 	$(JAVA) $(wildcard lessons/$*/*.java) $(ARGS)
+
+# Practice mode (tests/practice/kit/Practice.java): practice-NN writes practice/NN/Name.java, refusing to
+# overwrite it unless FORCE=1; check-NN compiles it and prints "name: ok" or what is wrong per method.
+$(PRACTISED:%=practice-%): practice-%:
+	@$(JAVA) $(QUICK_JIT) tests/practice/kit/Practice.java new $* $(if $(filter 1,$(FORCE)),--force)
+
+$(PRACTISED:%=check-%): check-%:
+	@$(JAVA) $(QUICK_JIT) tests/practice/kit/Practice.java check $*
 
 lessons:
 	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done
