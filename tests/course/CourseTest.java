@@ -31,7 +31,7 @@ class CourseTest {
     static final Pattern NESTED_TYPE = Pattern.compile(
             "^    (?:(?:static|final|abstract|sealed|private|public)\\s+)*(?:class|record|enum|interface)\\s+(\\w+)");
     static final List<String> SKELETON = List.of("## The idea", "## The math", "## The code, in reading order",
-            "## Expected output", "## Exercises", "## Tests");
+            "## Expected output", "## Exercises", "## Practice", "## Tests");
 
     /** One lesson's source, split where the course's conventions split it. */
     record Lesson(String number, Path file, List<String> lines) {
