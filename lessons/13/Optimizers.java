@@ -861,14 +861,14 @@ public class Optimizers {
     }
 
     /** What one training run measured: the mean training loss and the held-out accuracy (%) after each epoch. */
-    record Run(double[] loss, double[] accuracy, double seconds) {}
+    record History(double[] loss, double[] accuracy, double seconds) {}
 
     /**
      * Lesson 12's mini-batch training, with an optimizer in place of "w -= eta g": every epoch a new
      * order drawn from rng, batches of BATCH images, each moved by up to a pixel (shifted). After
      * each epoch, the held-out accuracy; then done.run() (the progress bar).
      */
-    static Run train(Network net, Dataset data, Dataset test, int epochs, Kind kind, double rate, Schedule schedule,
+    static History train(Network net, Dataset data, Dataset test, int epochs, Kind kind, double rate, Schedule schedule,
             Random rng, Runnable done) {
         long start = System.nanoTime();
         List<Optimizer> optimizers = optimizers(net, kind, rate);
@@ -891,7 +891,7 @@ public class Optimizers {
             accuracy[epoch] = accuracy(net, test);
             done.run();
         }
-        return new Run(loss, accuracy, (System.nanoTime() - start) / 1e9);
+        return new History(loss, accuracy, (System.nanoTime() - start) / 1e9);
     }
 
     /** The percentage of images whose largest score is at the true label. */
@@ -1051,8 +1051,8 @@ public class Optimizers {
         System.out.println("   (one seed gives every optimizer the same starting weights and the same order of images)");
         List<Job> all = new ArrayList<>(schedules); // the long runs first, so that no thread waits for one at the end
         all.addAll(race);
-        Run[][] runs = runAll(all, train, test, seed);
-        Run[][] raced = Arrays.copyOfRange(runs, schedules.size(), runs.length), scheduledRuns = Arrays.copyOf(runs, schedules.size());
+        History[][] runs = runAll(all, train, test, seed);
+        History[][] raced = Arrays.copyOfRange(runs, schedules.size(), runs.length), scheduledRuns = Arrays.copyOf(runs, schedules.size());
         printTable(race, raced);
         System.out.println("   " + conclusion(race, raced));
         System.out.println("   plot: " + lossChart(race, raced).save("13-mnist-loss.png"));
@@ -1062,7 +1062,7 @@ public class Optimizers {
         printTable(schedules, scheduledRuns);
         System.out.println("   " + conclusion(schedules, scheduledRuns));
         double best = 0;
-        for (Run[] r : scheduledRuns) best = Math.max(best, r[0].accuracy()[longer - 1]);
+        for (History[] r : scheduledRuns) best = Math.max(best, r[0].accuracy()[longer - 1]);
         System.out.printf("   best: %.2f%% after %d epochs; lesson 12's batched run: %.2f%% after %d epochs (SGD): %s%n",
                 best, longer, LESSON_12, LESSON_12_EPOCHS, best >= LESSON_12 && longer <= LESSON_12_EPOCHS
                 ? "as good or better, in no more epochs" : "not reached here");
@@ -1154,14 +1154,14 @@ public class Optimizers {
      * Every job with each of its seeds (seed, seed + 1, ...), on as many threads as there are cores.
      * Each run has its own Random, so the results do not depend on which thread ran what, or when.
      */
-    static Run[][] runAll(List<Job> jobs, Dataset train, Dataset test, long seed) {
-        Run[][] runs = new Run[jobs.size()][];
+    static History[][] runAll(List<Job> jobs, Dataset train, Dataset test, long seed) {
+        History[][] runs = new History[jobs.size()][];
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         Progress progress = new Progress(jobs.stream().mapToInt(j -> j.epochs() * j.seeds()).sum());
         try {
-            List<List<Future<Run>>> futures = new ArrayList<>();
+            List<List<Future<History>>> futures = new ArrayList<>();
             for (Job job : jobs) {
-                List<Future<Run>> each = new ArrayList<>();
+                List<Future<History>> each = new ArrayList<>();
                 for (int s = 0; s < job.seeds(); s++) {
                     long runSeed = seed + s;
                     each.add(pool.submit(() -> {
@@ -1172,7 +1172,7 @@ public class Optimizers {
                 futures.add(each);
             }
             for (int j = 0; j < jobs.size(); j++) {
-                runs[j] = new Run[jobs.get(j).seeds()];
+                runs[j] = new History[jobs.get(j).seeds()];
                 for (int s = 0; s < runs[j].length; s++) runs[j][s] = futures.get(j).get(s).get();
             }
         } catch (ExecutionException e) {
@@ -1213,7 +1213,7 @@ public class Optimizers {
     }
 
     /** Held-out accuracy, mean over the seeds and (lowest to highest), after the shown epochs; wall time per run. */
-    static void printTable(List<Job> jobs, Run[][] runs) {
+    static void printTable(List<Job> jobs, History[][] runs) {
         int[] shown = shownEpochs(jobs.get(0).epochs());
         StringBuilder head = new StringBuilder(String.format("   %-36s", runs[0].length > 1 ? "held-out accuracy, % (range)" : "held-out accuracy, %"));
         for (int e : shown) head.append(String.format("%-20s", "epoch " + e));
@@ -1226,12 +1226,12 @@ public class Optimizers {
                         : String.format("%.2f (%.2f-%.2f)", mean(a), min(a), max(a))));
             }
             double seconds = 0;
-            for (Run r : runs[j]) seconds += r.seconds() / runs[j].length;
+            for (History r : runs[j]) seconds += r.seconds() / runs[j].length;
             System.out.println(row + String.format("%.1f", seconds));
         }
     }
 
-    static double[] atEpoch(Run[] runs, int epoch) {
+    static double[] atEpoch(History[] runs, int epoch) {
         return Arrays.stream(runs).mapToDouble(r -> r.accuracy()[epoch - 1]).toArray();
     }
 
@@ -1248,7 +1248,7 @@ public class Optimizers {
     }
 
     /** Who is ahead after the first epoch and at the end, and whether the end's lead is beyond the seeds' spread. */
-    static String conclusion(List<Job> jobs, Run[][] runs) {
+    static String conclusion(List<Job> jobs, History[][] runs) {
         if (jobs.size() == 1) {
             double[] a = atEpoch(runs[0], runs[0][0].accuracy().length);
             return String.format("%s ends at %.2f%% held out (mean of %d seeds).", jobs.get(0).label(), mean(a), a.length);
@@ -1265,14 +1265,14 @@ public class Optimizers {
                 : clear ? "every one of its seeds above every seed of the runner-up" : "but the seeds' ranges overlap: not a clear win");
     }
 
-    static int best(Run[][] runs, int epoch) {
+    static int best(History[][] runs, int epoch) {
         int best = 0;
         for (int j = 1; j < runs.length; j++) if (mean(atEpoch(runs[j], epoch)) > mean(atEpoch(runs[best], epoch))) best = j;
         return best;
     }
 
     /** The training loss per epoch, mean of the seeds, one line per optimizer. */
-    static Chart lossChart(List<Job> jobs, Run[][] runs) {
+    static Chart lossChart(List<Job> jobs, History[][] runs) {
         Chart chart = new Chart("Training loss on MNIST, mean of " + SEEDS + " seeds", "epoch", "cross-entropy (logarithmic scale)");
         chart.logY = true;
         for (int j = 0; j < jobs.size(); j++) {
@@ -1280,7 +1280,7 @@ public class Optimizers {
             double[] x = new double[epochs], y = new double[epochs];
             for (int e = 0; e < epochs; e++) {
                 x[e] = e + 1;
-                for (Run r : runs[j]) y[e] += r.loss()[e] / runs[j].length;
+                for (History r : runs[j]) y[e] += r.loss()[e] / runs[j].length;
             }
             chart.add(jobs.get(j).label(), x, y, Chart.Style.LINE);
         }
