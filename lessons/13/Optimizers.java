@@ -1259,8 +1259,9 @@ public class Optimizers {
         }
         double lead = mean(atEpoch(runs[last], epochs)) - mean(atEpoch(runs[second], epochs));
         boolean clear = min(atEpoch(runs[last], epochs)) > max(atEpoch(runs[second], epochs));
-        return String.format("After epoch 1 %s leads; after epoch %d %s, %.2f points ahead of %s, %s.",
-                jobs.get(first).label(), epochs, jobs.get(last).label(), lead, jobs.get(second).label(),
+        boolean level = Arrays.stream(runs).filter(r -> r != runs[first]).anyMatch(r -> mean(atEpoch(r, 1)) == mean(atEpoch(runs[first], 1)));
+        return String.format("After epoch 1 %s; after epoch %d %s, %.2f points ahead of %s, %s.",
+                level ? "the best are level" : jobs.get(first).label() + " leads", epochs, jobs.get(last).label(), lead, jobs.get(second).label(),
                 runs[last].length == 1 ? "on one seed: a hint, not a verdict"
                 : clear ? "every one of its seeds above every seed of the runner-up" : "but the seeds' ranges overlap: not a clear win");
     }
@@ -1273,8 +1274,7 @@ public class Optimizers {
 
     /** The training loss per epoch, mean of the seeds, one line per optimizer. */
     static Chart lossChart(List<Job> jobs, History[][] runs) {
-        Chart chart = new Chart("Training loss on MNIST, mean of " + SEEDS + " seeds", "epoch", "cross-entropy (logarithmic scale)");
-        chart.logY = true;
+        Chart chart = new Chart("Training loss on MNIST, mean of " + SEEDS + " seeds", "epoch", "cross-entropy");
         for (int j = 0; j < jobs.size(); j++) {
             int epochs = runs[j][0].loss().length;
             double[] x = new double[epochs], y = new double[epochs];
