@@ -53,7 +53,8 @@ import javax.imageio.ImageIO;
  * find, Idx) from lesson 12, unchanged. Dense still steps its own weights in backward; the
  * network here calls backward with a learning rate of 0 (as gradientCheck does) and lets an
  * optimizer take the step.
- * Changed: nothing carried; train is new (lesson 12's took a learning rate, this one an optimizer).
+ * Changed: nothing carried. Lesson 12's train is replaced by a new one (lesson 12's took a learning
+ * rate, this one an optimizer and a schedule); MeanSquaredError is left out, as nothing here uses it.
  *
  * Run: java lessons/13/Optimizers.java [--optimizer NAME] [--rate X] [--epochs N] [--seed N] [--data-dir DIR] [--exercise 1|2]
  */
@@ -165,7 +166,6 @@ public class Optimizers {
 
         Matrix gradient(Matrix predicted, Matrix target);
     }
-
 
     /** A list of layers and a loss. It knows nothing about what the layers compute. */
     static class Network {
