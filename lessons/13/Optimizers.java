@@ -1101,7 +1101,7 @@ public class Optimizers {
     }
 
     static final double[] START = {-9, 1.5};
-    static final int BOWL_STEPS = 60;
+    static final int BOWL_STEPS = 60, SADDLE_STEPS = 30;
 
     /** 2. The six optimizers on the bowl from the same start: a table and the picture. */
     static void bowlRace() {
@@ -1116,13 +1116,17 @@ public class Optimizers {
             System.out.printf("   %-10s %6s %13.4g %13.4g %13.4g%n", k.name(), Chart.label(k.bowlRate()),
                     bowl.f(path[0][10], path[1][10]), bowl.f(path[0][30], path[1][30]), bowl.f(path[0][60], path[1][60]));
         }
+        System.out.println("   the same six from (1, 0.001), next to the saddle point of f = x^2 - y^2 + y^4/4: see exercise 2");
         System.out.println("   plot: " + savePng(bowlPicture(bowl, paths), "13-trajectories.png"));
     }
 
-    /** The contour panel with every path above, the loss against the step below. */
+    /** Three panels: the paths over the bowl's contours, the loss along them, the paths from the saddle. */
     static BufferedImage bowlPicture(Bowl bowl, List<double[][]> paths) {
-        ContourChart contours = new ContourChart("Six optimizers on f = x^2/20 + y^2, from the same start", bowl,
+        ContourChart contours = new ContourChart("Six optimizers on f = x^2/20 + y^2, from the same start", bowl, 0,
                 new double[] {-10, 10}, new double[] {-3, 3});
+        Saddle saddle = new Saddle();
+        ContourChart saddled = new ContourChart("From (1, 0.001), beside the saddle point of f = x^2 - y^2 + y^4/4", saddle, -1,
+                new double[] {-2.5, 2.5}, new double[] {-2.2, 2.2});
         Chart losses = new Chart("The loss f along each path", "step", "f (logarithmic scale)");
         losses.logY = true;
         for (int i = 0; i < KINDS.size(); i++) {
@@ -1134,11 +1138,14 @@ public class Optimizers {
             }
             contours.add(KINDS.get(i).name(), p);
             losses.add(KINDS.get(i).name(), steps, f, Chart.Style.LINE);
+            Kind k = KINDS.get(i);
+            saddled.add(k.name(), descend(saddle, k.make().apply(k.bowlRate()), 1, 0.001, SADDLE_STEPS));
         }
-        BufferedImage image = new BufferedImage(800, 1000, BufferedImage.TYPE_INT_RGB);
+        BufferedImage image = new BufferedImage(800, 1500, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.drawImage(contours.draw(), 0, 0, null);
         g.drawImage(losses.draw(), 0, 500, null);
+        g.drawImage(saddled.draw(), 0, 1000, null);
         g.dispose();
         return image;
     }
@@ -1344,13 +1351,15 @@ public class Optimizers {
     static class ContourChart {
         final String title;
         final Surface surface;
+        final double lowest; // the surface's minimum: the contour bands are measured up from it
         final double[] xRange, yRange;
         final List<String> names = new ArrayList<>();
         final List<double[][]> paths = new ArrayList<>();
 
-        ContourChart(String title, Surface surface, double[] xRange, double[] yRange) {
+        ContourChart(String title, Surface surface, double lowest, double[] xRange, double[] yRange) {
             this.title = title;
             this.surface = surface;
+            this.lowest = lowest;
             this.xRange = xRange;
             this.yRange = yRange;
         }
@@ -1368,9 +1377,9 @@ public class Optimizers {
             return Chart.BOTTOM - (y - yRange[0]) / (yRange[1] - yRange[0]) * (Chart.BOTTOM - Chart.TOP);
         }
 
-        /** Which band of f a value is in: the bands are a factor of 2 apart, so both the rim and the floor show. */
-        static int band(double f) {
-            return (int) Math.floor(Math.log(Math.max(f, 1e-9)) / Math.log(2));
+        /** Which band of f a value is in: f - lowest doubles from band to band, so both the rim and the floor show. */
+        int band(double f) {
+            return (int) Math.floor(Math.log(Math.max(f - lowest, 1e-9)) / Math.log(2));
         }
 
         BufferedImage draw() {
