@@ -1,7 +1,7 @@
 # The course's build: compile each lesson on its own, test it, run it.
-#   make test        every lesson's tests, the course check and the bad-input suite, ending with
-#                    "N passed, N failed"
-#   make test-03     one lesson's tests (test-course, test-inputs: the other two suites alone)
+#   make test        every lesson's tests, the course check, the bad-input suite and the practice
+#                    suite, ending with "N passed, N failed"
+#   make test-03     one lesson's tests (test-course, test-inputs, test-practice: the other suites alone)
 #   make run-03      run lesson 03 as its README says (ARGS="--seed 7" passes flags)
 #   make diff-03     what lesson 03 changes in the network code of lesson 02
 #   make lessons     run every lesson's default demo, in order
