@@ -2,6 +2,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -1223,7 +1224,7 @@ public class Playground {
 
     // ---------------------------------------------------------------- the server
 
-    static final int MAX_BODY = 4096, QUEUE = 8, HANDLERS = 4, MAX_EPOCHS = 20_000;
+    static final int MAX_BODY = 4096, DRAIN = 2 << 20, QUEUE = 8, HANDLERS = 4, MAX_EPOCHS = 20_000;
     static final long IDLE_NANOS = 10_000_000_000L, FRAME_NANOS = 50_000_000L;
 
     /** An answer other than 200 and 400: its status and one line. */
@@ -1322,12 +1323,24 @@ public class Playground {
             };
         }
 
-        /** The request's body, at most MAX_BODY bytes (413 beyond). */
+        /**
+         * The request's body, at most MAX_BODY bytes. A longer one is 413; up to DRAIN bytes of it are
+         * read and dropped first, so that the client, still sending, gets the answer rather than a
+         * broken connection; beyond DRAIN the connection is simply closed.
+         */
         static String body(HttpExchange exchange) throws IOException {
-            String length = exchange.getRequestHeaders().getFirst("Content-Length");
-            byte[] bytes = length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY
-                    ? new byte[MAX_BODY + 1] : exchange.getRequestBody().readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) throw new HttpError(413, "a request body may hold " + MAX_BODY + " bytes at most");
+            InputStream in = exchange.getRequestBody();
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                byte[] dropped = new byte[1 << 16];
+                for (long read = bytes.length; read < DRAIN; ) {
+                    int n = in.read(dropped);
+                    if (n < 0) break;
+                    read += n;
+                }
+                exchange.getResponseHeaders().set("Connection", "close");
+                throw new HttpError(413, "a request body may hold " + MAX_BODY + " bytes at most");
+            }
             return new String(bytes, StandardCharsets.UTF_8);
         }
     }
@@ -1382,7 +1395,7 @@ public class Playground {
         void run() {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
-                    FutureTask<String> task = commands.poll(playing ? 2 : 500, TimeUnit.MILLISECONDS);
+                    FutureTask<String> task = commands.poll(playing ? 10 : 500, TimeUnit.MILLISECONDS);
                     if (task != null) task.run();
                     else if (playing) play();
                 }
