@@ -1571,7 +1571,7 @@ public class Playground {
                 <div id="features"></div>
               </section>
               <section>
-                <h2>Network <span class="small">(up to 8 hidden layers of 16; point at a neuron)</span></h2>
+                <h2>Network <span class="small">(up to 8 hidden layers of 16; point at a neuron, click to keep it)</span></h2>
                 <div class="row" id="shape"></div>
                 <canvas id="net" width="600" height="440"></canvas>
               </section>
@@ -1595,7 +1595,7 @@ public class Playground {
             const FEATURES = [['x1', 'x1'], ['x2', 'x2'], ['x1sq', 'x1^2'], ['x2sq', 'x2^2'], ['x1x2', 'x1 x2'], ['sinx1', 'sin(x1)'], ['sinx2', 'sin(x2)']];
             const CLASS_COLOURS = [[245, 147, 34], [8, 119, 189], [140, 70, 170]];
             const $ = id => document.getElementById(id);
-            let setup = Object.assign({}, DEFAULTS), extra = {showtest: '0', play: '0'};
+            let setup = Object.assign({}, DEFAULTS), extra = {showtest: '0', play: '0', neuron: ''};
             let state = null, points = [], pointsVersion = -1, first = null, hovered = null;
 
             function readAddress() {
@@ -1610,7 +1610,7 @@ public class Playground {
               return Object.keys(setup).map(k => k + '=' + encodeURIComponent(setup[k]).replace(/%2C/g, ',')).join('&');
             }
             function writeAddress() {
-              history.replaceState(null, '', '#' + form() + (extra.showtest === '1' ? '&showtest=1' : ''));
+              history.replaceState(null, '', '#' + form() + (extra.showtest === '1' ? '&showtest=1' : '') + (extra.neuron ? '&neuron=' + extra.neuron : ''));
             }
             async function post(path, body) {
               try {
@@ -1715,6 +1715,8 @@ public class Playground {
               drawMap(s);
               drawLoss(s);
               drawNetwork(s);
+              const pinned = extra.neuron.split('.').map(Number);
+              if (!hovered && layout[pinned[0]] && layout[pinned[0]][pinned[1]]) hovered = layout[pinned[0]][pinned[1]];
               if (hovered) explain(hovered);
             }
             function setting(s, key) { return new URLSearchParams(s.setup).get(key); }
@@ -1814,6 +1816,7 @@ public class Playground {
               for (const column of layout) for (const n of column) if (x >= n.x && x <= n.x + n.size && y >= n.y && y <= n.y + n.size) hovered = n;
               if (hovered) explain(hovered);
             };
+            $('net').onclick = () => { extra.neuron = hovered ? hovered.column + '.' + hovered.node : ''; writeAddress(); };
 
             function name(c, k, s) {
               if (c === 0) return FEATURES.find(f => f[0] === setting(s, 'features').split(',')[k])[1];
