@@ -1540,7 +1540,7 @@ public class Playground {
             button { font: inherit; padding: 3px 8px; }
             button.on { background: #0877bd; color: white; }
             #message { color: #b00; min-height: 1em; }
-            #math { font-family: monospace; white-space: pre-wrap; min-height: 9em; width: 380px; font-size: 12px; }
+            #math { font-family: monospace; white-space: pre-wrap; min-height: 12em; width: 600px; font-size: 12px; }
             label { white-space: nowrap; }
             .small { font-size: 12px; color: #666; }
             </style></head>
@@ -1574,13 +1574,13 @@ public class Playground {
                 <h2>Network <span class="small">(up to 8 hidden layers of 16; point at a neuron, click to keep it)</span></h2>
                 <div class="row" id="shape"></div>
                 <canvas id="net" width="600" height="440"></canvas>
+                <div id="math" class="small">Point at a neuron to see its equations.</div>
               </section>
               <section>
                 <h2>Output</h2>
                 <div id="losses" class="small"></div>
                 <canvas id="loss" width="380" height="90"></canvas>
                 <canvas id="map" width="380" height="380"></canvas>
-                <div id="math" class="small">Point at a neuron to see its equations.</div>
               </section>
             </main>
             <script>
