@@ -1842,7 +1842,8 @@ public class Playground {
               } else {
                 text += 'backward' + nl + '  dE/dy = 2 (y - t) / m   (mean squared error, m points in the batch)' + nl;
               }
-              text += '  dE/dw = (the input along w) * dE/dz, summed over the batch; the last batch:' + nl + grads.join(nl) + nl;
+              const dz = c === last && !s.classes ? 'dE/dy' : c === last ? 'dE/dz' + k : 'dE/dz';
+              text += '  dE/dw = (the input along w) * ' + dz + ', summed over the batch; the last batch:' + nl + grads.join(nl) + nl;
               const pen = setting(s, 'reg'), lambda = setting(s, 'regrate');
               const g = pen === 'L2' ? 'g = dE/dw + ' + lambda + ' w' : pen === 'L1' ? 'g = dE/dw + ' + lambda + ' sign(w)' : 'g = dE/dw';
               const rate = setting(s, 'rate');
