@@ -1227,6 +1227,13 @@ public class Playground {
     static final int MAX_BODY = 4096, DRAIN = 2 << 20, QUEUE = 8, HANDLERS = 4, MAX_EPOCHS = 20_000;
     static final long IDLE_NANOS = 10_000_000_000L, FRAME_NANOS = 50_000_000L;
 
+    /** What the server sends back: a content type and the bytes. */
+    record Answer(String type, byte[] body) {
+        static Answer of(String type, String text) {
+            return new Answer(type + "; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
     /** An answer other than 200 and 400: its status and one line. */
     static class HttpError extends RuntimeException {
         final int status;
@@ -1273,51 +1280,47 @@ public class Playground {
         /** Answers one request; whatever went wrong becomes a status and one line, and the server goes on. */
         void handle(HttpExchange exchange) throws IOException {
             int status = 200;
-            String type = "application/json", body;
+            Answer answer;
             try {
-                String[] answer = answer(exchange);
-                type = answer[0];
-                body = answer[1];
+                answer = answer(exchange);
             } catch (UserError e) {
                 status = 400;
-                body = e.getMessage();
+                answer = Answer.of("text/plain", e.getMessage());
             } catch (HttpError e) {
                 status = e.status;
-                body = e.getMessage();
+                answer = Answer.of("text/plain", e.getMessage());
             } catch (RuntimeException e) {
                 status = 500;
-                body = "the playground failed: " + e;
+                answer = Answer.of("text/plain", "the playground failed: " + e);
             }
-            if (status != 200) type = "text/plain";
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
+            exchange.getResponseHeaders().set("Content-Type", answer.type());
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            exchange.sendResponseHeaders(status, bytes.length);
-            exchange.getResponseBody().write(bytes);
+            exchange.sendResponseHeaders(status, answer.body().length);
+            exchange.getResponseBody().write(answer.body());
             exchange.close();
         }
 
         /** The content type and body for a request, or an exception saying what was wrong. */
-        String[] answer(HttpExchange exchange) throws IOException {
+        Answer answer(HttpExchange exchange) throws IOException {
             String path = exchange.getRequestURI().getRawPath(), method = exchange.getRequestMethod();
             boolean post = path.equals("/setup") || path.equals("/control");
             if (!method.equals(post ? "POST" : "GET")) {
                 throw new HttpError(405, path.length() > 60 ? "no such page" : path + " takes " + (post ? "POST" : "GET") + ", not " + shorter(method));
             }
             return switch (path) {
-                case "/" -> new String[] {"text/html", PAGE};
-                case "/state" -> new String[] {"application/json", worker.asked()};
-                case "/points" -> new String[] {"application/json", worker.points};
-                case "/data.csv" -> new String[] {"text/csv", worker.csv};
+                case "/" -> Answer.of("text/html", PAGE);
+                case "/state" -> Answer.of("application/json", worker.asked());
+                case "/points" -> Answer.of("application/json", worker.points);
+                case "/data.csv" -> Answer.of("text/csv", worker.csv);
                 case "/setup" -> {
                     Setup setup = Setup.parse(form(body(exchange)));
-                    yield new String[] {"application/json", worker.call(() -> worker.apply(setup))};
+                    yield Answer.of("application/json", worker.call(() -> worker.apply(setup)));
                 }
                 case "/control" -> {
                     Map<String, String> form = form(body(exchange));
                     if (!form.keySet().equals(java.util.Set.of("action"))) throw new UserError("/control takes one setting, action=play, pause, step or reset");
                     String action = Setup.choice(form, "action", List.of("play", "pause", "step", "reset"));
-                    yield new String[] {"application/json", worker.call(() -> worker.control(action))};
+                    yield Answer.of("application/json", worker.call(() -> worker.control(action)));
                 }
                 default -> throw new HttpError(404, "no page " + shorter(path) + "; the playground serves /, /state, /points, /data.csv, /setup and /control");
             };
@@ -1352,7 +1355,7 @@ public class Playground {
      * when no page has asked for the state for IDLE_NANOS (the tab was closed).
      */
     static class Worker {
-        final BlockingQueue<FutureTask<String>> commands = new ArrayBlockingQueue<>(QUEUE);
+        final BlockingQueue<FutureTask<?>> commands = new ArrayBlockingQueue<>(QUEUE);
         final Thread thread = new Thread(this::run, "playground trainer");
         Session session; // the worker's own: only its thread touches it once started
         boolean playing;
@@ -1374,9 +1377,9 @@ public class Playground {
             return state;
         }
 
-        /** Runs a command on the worker's thread and returns the state after it; 503 at once when the queue is full. */
-        String call(Callable<String> command) {
-            FutureTask<String> task = new FutureTask<>(command);
+        /** Runs a command on the worker's thread and returns what it gives (the state after it); 503 at once when the queue is full. */
+        <T> T call(Callable<T> command) {
+            FutureTask<T> task = new FutureTask<>(command);
             if (!commands.offer(task)) throw new HttpError(503, "busy: " + QUEUE + " commands are waiting; try again in a moment");
             try {
                 return task.get(10, TimeUnit.SECONDS);
@@ -1395,7 +1398,7 @@ public class Playground {
         void run() {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
-                    FutureTask<String> task = commands.poll(playing ? 10 : 500, TimeUnit.MILLISECONDS);
+                    FutureTask<?> task = commands.poll(playing ? 10 : 500, TimeUnit.MILLISECONDS);
                     if (task != null) task.run();
                     else if (playing) play();
                 }
