@@ -1351,7 +1351,7 @@ public class Playground {
     /**
      * The one thread that trains. Commands (a new setup, play, pause, step, reset) wait in a queue
      * of QUEUE places; between them, while playing, it trains an epoch at a time and publishes the
-     * state for the page at most every FRAME_NANOS. It pauses by itself after MAX_EPOCHS epochs, or
+     * state for the page at most every FRAME_NANOS. It pauses by itself every MAX_EPOCHS epochs, and
      * when no page has asked for the state for IDLE_NANOS (the tab was closed).
      */
     static class Worker {
@@ -1458,7 +1458,7 @@ public class Playground {
 
         void play() {
             epoch();
-            if (session.epoch >= MAX_EPOCHS) pause("paused after " + MAX_EPOCHS + " epochs, the most one run trains; press play to go on");
+            if (session.epoch % MAX_EPOCHS == 0) pause("paused at epoch " + session.epoch + ": it pauses every " + MAX_EPOCHS + " epochs; press play to go on");
             if (System.nanoTime() - askedAt > IDLE_NANOS) pause("paused: no page asked for news for 10 s");
             if (!playing || System.nanoTime() - published > FRAME_NANOS) publish();
         }
