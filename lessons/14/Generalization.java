@@ -1000,11 +1000,11 @@ public class Generalization {
                 switch (kind) {
                     case "dense" -> {
                         int inputs = in.readInt(), outputs = in.readInt();
-                        long numbers = (long) inputs * outputs + outputs;
-                        if (inputs < 1 || outputs < 1 || numbers * Double.BYTES > in.available()) {
+                        long numbers = (long) inputs * outputs + outputs; // below 2^63: no overflow
+                        if (inputs < 1 || outputs < 1 || numbers > in.available() / Double.BYTES) {
                             throw inputs < 1 || outputs < 1 ? damaged(file, "layer " + (i + 1) + " is " + inputs + "x" + outputs)
                                     : new UserError(file + " is truncated: layer " + (i + 1) + " is " + inputs + "x" + outputs
-                                    + ", " + numbers * Double.BYTES + " bytes, but only " + in.available() + " are left");
+                                    + ", " + numbers + " numbers, but only " + in.available() + " bytes are left");
                         }
                         if (width >= 0 && inputs != width) {
                             throw damaged(file, "layer " + (i + 1) + " takes " + inputs + " numbers, but the layers before it give " + width);
@@ -1192,7 +1192,7 @@ public class Generalization {
 
     static final String USAGE = """
             java lessons/14/Generalization.java [--epochs N] [--seed N] [--data-dir DIR] [--save FILE] [--load FILE] [--predict IMAGE] [--compare] [--exercise 1|2]
-              --epochs N       epochs of each run on the whole training set (default 20)
+              --epochs N       epochs of each run on the whole training set (default 20); the learning curves run 2N
               --seed N         seed of the first of three runs each (N, N+1, N+2; default 42)
               --data-dir DIR   a folder of MNIST-style IDX files (default: datasets/mnist)
               --save FILE      save the regularised model of the first seed to FILE, a name ending in .jnn
@@ -1201,7 +1201,7 @@ public class Generalization {
               --compare        also each of the four techniques alone, three seeds each (about twice as long)
               --exercise N     run exercise N of the README instead of the lesson""";
 
-    static final int EPOCHS = 20, SEEDS = 3, BATCH = 16, TRAIN = 8000, VALIDATION_SHARE = 8, PROBE = 1000, SMALL = 500, SMALL_EPOCHS = 40;
+    static final int EPOCHS = 20, SEEDS = 3, BATCH = 16, TRAIN = 8000, VALIDATION_SHARE = 8, PROBE = 1000, SMALL = 500;
     static final double RATE = 0.002, LESSON_12 = 96.90; // Adam's rate (cosine decay); lesson 12's held-out accuracy
 
     /** How one run learns: with the shifts (augmentation) or not, a dropout rate, an L2 lambda, early stopping's patience (0: none). */
@@ -1211,7 +1211,7 @@ public class Generalization {
         }
     }
 
-    static final double DROPOUT = 0.2, LAMBDA = 1e-4;
+    static final double DROPOUT = 0.1, LAMBDA = 1e-4;
     static final int PATIENCE = 5;
     static final Regime BASELINE = new Regime("baseline", false, 0, 0, 0), L2 = new Regime("L2", false, 0, LAMBDA, 0),
             DROPPED = new Regime("dropout", false, DROPOUT, 0, 0), EARLY = new Regime("early stopping", false, 0, 0, PATIENCE),
@@ -1250,8 +1250,8 @@ public class Generalization {
                 return;
             }
             switch (exercise) {
-                case 1 -> exerciseDropoutRates(train, validation, seed);
-                case 2 -> exerciseDecoupled(train, validation, seed);
+                case 1 -> exerciseDropoutRates(train, validation, 2 * epochs, seed);
+                case 2 -> exerciseDecoupled(train, validation, 2 * epochs, seed);
                 default -> lesson(train, validation, test, shown(dir), epochs, seed, flags.has("--compare"), save);
             }
         } catch (UserError e) {
@@ -1316,7 +1316,7 @@ public class Generalization {
         System.out.printf("%n1. Three sets from %s: %d images to train on, the next %d to validate on (to choose by),%n"
                 + "   and %d held out to test on, once, at the very end%n", data, train.size(), validation.size(), test.size());
         regularisersChecked(new Random(seed));
-        learningCurves(train, validation, seed);
+        learningCurves(train, validation, 2 * epochs, seed);
         List<Regime> regimes = compare ? List.of(BASELINE, L2, DROPPED, EARLY, SHIFTS, ALL) : List.of(BASELINE, ALL);
         System.out.printf("%n4. On all %d training images: 784->100->50->10, tanh, Adam from %s with cosine decay, batches of %d,%n"
                 + "   up to %d epochs; seeds %d, %d, %d (a seed gives every regime the same start)%n",
@@ -1399,13 +1399,13 @@ public class Generalization {
     }
 
     /** 3. Learning curves on a small training set: the baseline overfits, the regularised run less. */
-    static void learningCurves(Dataset train, Dataset validation, long seed) {
+    static void learningCurves(Dataset train, Dataset validation, int epochs, long seed) {
         Dataset small = train.rows(range(0, Math.min(SMALL, train.size())));
         Regime regularised = new Regime("shifts + dropout + L2", true, DROPOUT, LAMBDA, 0);
         System.out.printf("%n3. Learning curves on only %d training images, %d epochs, seed %d (no early stopping: the curves show%n"
-                + "   where it would stop)%n", small.size(), SMALL_EPOCHS, seed);
-        List<Run> runs = runAll(List.of(new Trial(BASELINE, seed, SMALL_EPOCHS, small, validation),
-                new Trial(regularised, seed, SMALL_EPOCHS, small, validation)));
+                + "   where it would stop)%n", small.size(), epochs, seed);
+        List<Run> runs = runAll(List.of(new Trial(BASELINE, seed, epochs, small, validation),
+                new Trial(regularised, seed, epochs, small, validation)));
         System.out.println("   regime                   training, %   validation, %   gap     best validation     lowest validation loss");
         for (Run run : runs) {
             Curves c = run.curves();
@@ -1612,7 +1612,7 @@ public class Generalization {
     }
 
     /** What a regime's SEEDS runs measured at their kept epoch: f of each run's curves. */
-    static double[] each(List<Run> runs, int regime, java.util.function.ToDoubleFunction<Curves> f) {
+    static double[] each(List<Run> runs, int regime, ToDoubleFunction<Curves> f) {
         return runs.subList(regime * SEEDS, (regime + 1) * SEEDS).stream().mapToDouble(r -> f.applyAsDouble(r.curves())).toArray();
     }
 
@@ -1715,13 +1715,13 @@ public class Generalization {
     // ---------------------------------------------------------------- exercises
 
     /** Exercise 1: dropout rates from 0 to 0.5 on the small training set: validation accuracy and the gap. */
-    static void exerciseDropoutRates(Dataset train, Dataset validation, long seed) {
+    static void exerciseDropoutRates(Dataset train, Dataset validation, int epochs, long seed) {
         Dataset small = train.rows(range(0, Math.min(SMALL, train.size())));
         double[] rates = {0, 0.1, 0.2, 0.3, 0.5};
         System.out.printf("Exercise 1: dropout rates on %d training images, %d epochs, seed %d, no other regularisation%n",
-                small.size(), SMALL_EPOCHS, seed);
+                small.size(), epochs, seed);
         List<Trial> trials = new ArrayList<>();
-        for (double p : rates) trials.add(new Trial(new Regime("p = " + Chart.label(p), false, p, 0, 0), seed, SMALL_EPOCHS, small, validation));
+        for (double p : rates) trials.add(new Trial(new Regime("p = " + Chart.label(p), false, p, 0, 0), seed, epochs, small, validation));
         List<Run> runs = runAll(trials);
         System.out.println("   dropout        training, %   validation, %   gap, points");
         int best = 0;
@@ -1736,23 +1736,23 @@ public class Generalization {
     }
 
     /** Exercise 2: L2 through Adam's gradient against decoupled weight decay (AdamW), on the small training set. */
-    static void exerciseDecoupled(Dataset train, Dataset validation, long seed) {
+    static void exerciseDecoupled(Dataset train, Dataset validation, int epochs, long seed) {
         Dataset small = train.rows(range(0, Math.min(SMALL, train.size())));
         System.out.printf("Exercise 2: L2 under Adam against decoupled weight decay, %d training images, %d epochs, seed %d%n",
-                small.size(), SMALL_EPOCHS, seed);
+                small.size(), epochs, seed);
         List<Trial> trials = new ArrayList<>();
-        trials.add(new Trial(BASELINE, seed, SMALL_EPOCHS, small, validation));
-        for (double lambda : new double[] {1e-4, 1e-3}) trials.add(new Trial(new Regime("L2 " + Chart.label(lambda), false, 0, lambda, 0), seed, SMALL_EPOCHS, small, validation));
-        for (double lambda : new double[] {1e-2, 1e-1}) trials.add(new Trial(new Regime("decoupled " + Chart.label(lambda), false, 0, lambda, 0, true), seed, SMALL_EPOCHS, small, validation));
+        trials.add(new Trial(BASELINE, seed, epochs, small, validation));
+        for (double lambda : new double[] {1e-4, 1e-3}) trials.add(new Trial(new Regime("L2 " + Chart.label(lambda), false, 0, lambda, 0), seed, epochs, small, validation));
+        for (double lambda : new double[] {1e-2, 1e-1}) trials.add(new Trial(new Regime("decoupled " + Chart.label(lambda), false, 0, lambda, 0, true), seed, epochs, small, validation));
         List<Run> runs = runAll(trials);
         System.out.println("   regime             validation, %   gap, points   root mean square weight");
         for (Run run : runs) {
             Curves c = run.curves();
             System.out.printf("   %-18s %13.2f %13.2f %25.4f%n", run.regime().name(), c.last(c.validationAccuracy()), c.gap(), rms(run.net()));
         }
-        Run best = runs.stream().max(java.util.Comparator.comparingDouble(r -> r.curves().last(r.curves().validationAccuracy()))).orElseThrow();
+        Run best = runs.stream().max(Comparator.comparingDouble(r -> r.curves().last(r.curves().validationAccuracy()))).orElseThrow();
         System.out.printf("   Best validation accuracy: %s; the smallest weights: %s.%n", best.regime().name(),
-                runs.stream().min(java.util.Comparator.comparingDouble(r -> rms(r.net()))).orElseThrow().regime().name());
+                runs.stream().min(Comparator.comparingDouble(r -> rms(r.net()))).orElseThrow().regime().name());
     }
 
     /** The root mean square of every weight (not bias) of the network. */
