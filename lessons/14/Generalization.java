@@ -1326,7 +1326,7 @@ public class Generalization {
                 compare ? "" : "; each technique alone: --compare");
         List<Trial> trials = new ArrayList<>();
         for (Regime r : regimes) for (int s = 0; s < SEEDS; s++) trials.add(new Trial(r, seed + s, epochs, train, validation));
-        List<Run> runs = runAll(trials);
+        List<Trained> runs = runAll(trials);
         double[][] tests = new double[regimes.size()][SEEDS]; // the test set, touched once: each finished model, nothing chosen by it
         for (int i = 0; i < runs.size(); i++) tests[i / SEEDS][i % SEEDS] = score(runs.get(i).net(), test).accuracy();
         printTable(regimes, runs, tests);
@@ -1404,10 +1404,10 @@ public class Generalization {
         Regime regularised = new Regime("shifts + dropout + L2", true, DROPOUT, LAMBDA, 0);
         System.out.printf("%n3. Learning curves on only %d training images, %d epochs, seed %d (no early stopping: the curves show%n"
                 + "   where it would stop)%n", small.size(), epochs, seed);
-        List<Run> runs = runAll(List.of(new Trial(BASELINE, seed, epochs, small, validation),
+        List<Trained> runs = runAll(List.of(new Trial(BASELINE, seed, epochs, small, validation),
                 new Trial(regularised, seed, epochs, small, validation)));
         System.out.println("   regime                   training, %   validation, %   gap     best validation     lowest validation loss");
-        for (Run run : runs) {
+        for (Trained run : runs) {
             Curves c = run.curves();
             int last = c.epochs() - 1, best = argMax(c.validationAccuracy()), lowest = argMin(c.validationLoss());
             System.out.printf("   %-24s %11.2f %15.2f %6.2f     %.2f%% (epoch %d)   %.3f (epoch %d; %.3f at the end)%n", run.regime().name(),
@@ -1436,10 +1436,10 @@ public class Generalization {
     }
 
     /** Loss and accuracy per epoch, training solid and validation dashed, one colour per regime: two charts, one picture. */
-    static Picture curvesPicture(List<Run> runs) {
+    static Picture curvesPicture(List<Trained> runs) {
         Chart loss = new Chart("Loss per epoch (solid: training, dashed: validation)", "epoch", "cross-entropy");
         Chart accuracy = new Chart("Accuracy per epoch (solid: training, dashed: validation)", "epoch", "accuracy, %");
-        for (Run run : runs) {
+        for (Trained run : runs) {
             Curves c = run.curves();
             double[] x = new double[c.epochs()];
             for (int e = 0; e < x.length; e++) x[e] = e + 1;
@@ -1567,26 +1567,26 @@ public class Generalization {
     record Trial(Regime regime, long seed, int epochs, Dataset train, Dataset validation) {}
 
     /** What a trial gave: its curves and the trained network. */
-    record Run(Regime regime, Curves curves, Network net) {}
+    record Trained(Regime regime, Curves curves, Network net) {}
 
     /**
      * Every trial, on as many threads as there are cores. Each has its own Random, seeded with its
      * seed, so the results do not depend on which thread ran what, or when.
      */
-    static List<Run> runAll(List<Trial> trials) {
+    static List<Trained> runAll(List<Trial> trials) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         Progress progress = new Progress(trials.stream().mapToInt(Trial::epochs).sum());
         try {
-            List<Future<Run>> futures = new ArrayList<>();
+            List<Future<Trained>> futures = new ArrayList<>();
             for (Trial t : trials) {
                 futures.add(pool.submit(() -> {
                     Random rng = new Random(t.seed());
                     Network net = network(rng, t.regime().dropout());
-                    return new Run(t.regime(), train(net, t.train(), t.validation(), t.epochs(), t.regime(), rng, progress::tick), net);
+                    return new Trained(t.regime(), train(net, t.train(), t.validation(), t.epochs(), t.regime(), rng, progress::tick), net);
                 }));
             }
-            List<Run> runs = new ArrayList<>();
-            for (Future<Run> f : futures) runs.add(f.get());
+            List<Trained> runs = new ArrayList<>();
+            for (Future<Trained> f : futures) runs.add(f.get());
             return runs;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UserError u) throw u;
@@ -1612,11 +1612,11 @@ public class Generalization {
     }
 
     /** What a regime's SEEDS runs measured at their kept epoch: f of each run's curves. */
-    static double[] each(List<Run> runs, int regime, ToDoubleFunction<Curves> f) {
+    static double[] each(List<Trained> runs, int regime, ToDoubleFunction<Curves> f) {
         return runs.subList(regime * SEEDS, (regime + 1) * SEEDS).stream().mapToDouble(r -> f.applyAsDouble(r.curves())).toArray();
     }
 
-    static double[] validation(List<Run> runs, int regime) {
+    static double[] validation(List<Trained> runs, int regime) {
         return each(runs, regime, c -> c.validationAccuracy()[c.kept() - 1]);
     }
 
@@ -1625,7 +1625,7 @@ public class Generalization {
     }
 
     /** Per regime, means over the seeds (and ranges): validation accuracy, training accuracy, their gap, epochs, test accuracy. */
-    static void printTable(List<Regime> regimes, List<Run> runs, double[][] tests) {
+    static void printTable(List<Regime> regimes, List<Trained> runs, double[][] tests) {
         System.out.println("   regime           validation, %        training, %   gap, points   epoch kept    test, %              s a run");
         for (int r = 0; r < regimes.size(); r++) {
             double[] kept = each(runs, r, Curves::kept), seconds = each(runs, r, Curves::seconds);
@@ -1637,7 +1637,7 @@ public class Generalization {
     }
 
     /** One line per regime against the baseline (the first): what it did to validation accuracy and to the gap. */
-    static List<String> conclusions(List<Regime> regimes, List<Run> runs) {
+    static List<String> conclusions(List<Regime> regimes, List<Trained> runs) {
         List<String> lines = new ArrayList<>();
         double[] base = validation(runs, 0);
         double baseGap = mean(each(runs, 0, Curves::gap));
@@ -1722,7 +1722,7 @@ public class Generalization {
                 small.size(), epochs, seed);
         List<Trial> trials = new ArrayList<>();
         for (double p : rates) trials.add(new Trial(new Regime("p = " + Chart.label(p), false, p, 0, 0), seed, epochs, small, validation));
-        List<Run> runs = runAll(trials);
+        List<Trained> runs = runAll(trials);
         System.out.println("   dropout        training, %   validation, %   gap, points");
         int best = 0;
         for (int i = 0; i < runs.size(); i++) {
@@ -1744,13 +1744,13 @@ public class Generalization {
         trials.add(new Trial(BASELINE, seed, epochs, small, validation));
         for (double lambda : new double[] {1e-4, 1e-3}) trials.add(new Trial(new Regime("L2 " + Chart.label(lambda), false, 0, lambda, 0), seed, epochs, small, validation));
         for (double lambda : new double[] {1e-2, 1e-1}) trials.add(new Trial(new Regime("decoupled " + Chart.label(lambda), false, 0, lambda, 0, true), seed, epochs, small, validation));
-        List<Run> runs = runAll(trials);
+        List<Trained> runs = runAll(trials);
         System.out.println("   regime             validation, %   gap, points   root mean square weight");
-        for (Run run : runs) {
+        for (Trained run : runs) {
             Curves c = run.curves();
             System.out.printf("   %-18s %13.2f %13.2f %25.4f%n", run.regime().name(), c.last(c.validationAccuracy()), c.gap(), rms(run.net()));
         }
-        Run best = runs.stream().max(Comparator.comparingDouble(r -> r.curves().last(r.curves().validationAccuracy()))).orElseThrow();
+        Trained best = runs.stream().max(Comparator.comparingDouble(r -> r.curves().last(r.curves().validationAccuracy()))).orElseThrow();
         System.out.printf("   Best validation accuracy: %s; the smallest weights: %s.%n", best.regime().name(),
                 runs.stream().min(Comparator.comparingDouble(r -> rms(r.net()))).orElseThrow().regime().name());
     }
