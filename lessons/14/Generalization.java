@@ -1647,8 +1647,9 @@ public class Generalization {
             String verdict = d <= 0 ? String.format("does not help here: %.2f points of validation accuracy", d)
                     : min(v) > max(base) ? String.format("helps: +%.2f points, every seed above every baseline seed", d)
                     : String.format("+%.2f points, but within the seeds' spread: not a clear win", d);
-            lines.add(String.format("%s %s; the gap %s from %.2f to %.2f points.", regimes.get(r).name(), verdict,
-                    gap < baseGap ? "shrinks" : "grows", baseGap, gap));
+            String change = String.format("%.2f", gap).equals(String.format("%.2f", baseGap)) ? String.format("stays at %.2f points", gap)
+                    : String.format("%s from %.2f to %.2f points", gap < baseGap ? "shrinks" : "grows", baseGap, gap);
+            lines.add(String.format("%s %s; the gap %s.", regimes.get(r).name(), verdict, change));
         }
         return lines;
     }
