@@ -1,6 +1,12 @@
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.awt.image.BufferedImage;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -38,19 +44,20 @@ import javax.imageio.ImageIO;
  * A small web server (jdk.httpserver) serves one page, written into this file, on which a learner
  * picks a 2-D data set, the inputs, the layers and the way the network learns, presses play and
  * watches it learn: the decision map, every neuron's own map, the weights, the two loss curves.
- * The page only draws and sends controls; the training runs here, in Java, with lesson 13's layers
- * and optimizers, on one worker thread. Its whole state is in its address, so a link reproduces it.
+ * The page only draws and sends controls; the training runs here, in Java, with the layers and
+ * optimizers of lessons 13 and 14, on one worker thread. Its whole state is in its address, so a link reproduces it.
  *
  * Follows: Ex10si0n's chapter "Implementation of Neural Networks from scratch", which opens with a
  * link to TensorFlow Playground (Smilkov and Carter); its data sets follow the Playground's own
  * dataset.ts. See README.md.
  * New here: the data sets (points) and the input features (feature, expand); Setup, the page's
  * settings, read and checked from a form; Session, one training run (an epoch, L1/L2 penalties,
- * the heat maps, the state as JSON); the server (Server), its one trainer thread (Worker) and the
+ * the heat maps, the state as JSON, the network as a model file); the server (Server), its one trainer thread (Worker) and the
  * page (PAGE: HTML, CSS and JavaScript).
- * Carried: Layer, Dense, ActivationLayer, Activation, Loss, Network, gradientCheck, compare, Matrix,
- * SoftmaxCrossEntropy, glorotUniform, shuffle, the optimizers (Optimizer, Sgd, Momentum, Nesterov,
- * AdaGrad, RmsProp, Adam) and step from lesson 13, and MeanSquaredError from lesson 12, unchanged.
+ * Carried: Layer, Network, Dropout and ModelFile from lesson 14; Dense, ActivationLayer, Activation,
+ * Loss, gradientCheck, compare, Matrix, SoftmaxCrossEntropy, glorotUniform, shuffle, the optimizers
+ * (Optimizer, Sgd, Momentum, Nesterov, AdaGrad, RmsProp, Adam) and step from lesson 13; and
+ * MeanSquaredError from lesson 12; all unchanged.
  * Changed: nothing carried. Lesson 13's optimizers(Network, Kind, rate) is replaced by
  * optimizers(Network, name, rate): the page names an optimizer, and picks its own rate.
  *
@@ -63,6 +70,9 @@ public class Playground {
         Matrix forward(Matrix input);
 
         Matrix backward(Matrix outputGradient, double learningRate);
+
+        /** Training (true) or evaluation (false) mode: only a layer that acts differently while it learns, as Dropout does, listens. */
+        default void training(boolean on) {}
     }
 
     /** Fully connected: Y = X*W + B, with W of size inputs x outputs and B one row of biases. */
@@ -195,6 +205,11 @@ public class Playground {
         Matrix predict(Matrix x) {
             for (Layer layer : layers) x = layer.forward(x);
             return x;
+        }
+
+        /** Puts every layer in training mode (true) or evaluation mode (false). */
+        void training(boolean on) {
+            for (Layer layer : layers) layer.training(on);
         }
 
         /** Passes dE/dY from the loss back through every layer (each one takes its step); returns dE/dX of the input. */
@@ -636,6 +651,196 @@ public class Playground {
     }
 
 
+    /**
+     * Inverted dropout. In training mode each number of the input is kept with probability 1 - rate
+     * and then divided by 1 - rate, or set to 0: its expected value is the input itself, so nothing
+     * needs rescaling at evaluation time, when the layer passes its input through untouched.
+     * Evaluation mode is the default: a network only drops while it learns.
+     */
+    static class Dropout implements Layer {
+        final double rate; // p, the fraction dropped
+        final Random rng;
+        boolean training;
+        Matrix mask; // 0 or 1 / (1 - p) for each number of the last forward in training mode; null otherwise
+
+        Dropout(double rate, Random rng) {
+            if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("a dropout rate lies in [0, 1), got " + rate);
+            this.rate = rate;
+            this.rng = rng;
+        }
+
+        public void training(boolean on) {
+            training = on;
+        }
+
+        public Matrix forward(Matrix input) {
+            if (!training) {
+                mask = null;
+                return input;
+            }
+            mask = new Matrix(input.rows(), input.cols());
+            double kept = 1 / (1 - rate);
+            for (int i = 0; i < mask.size(); i++) mask.data()[i] = rng.nextDouble() < rate ? 0 : kept;
+            return input.hadamard(mask);
+        }
+
+        public Matrix backward(Matrix outputGradient, double learningRate) {
+            return mask == null ? outputGradient : outputGradient.hadamard(mask); // Y = X * mask, so dE/dX = dE/dY * mask
+        }
+    }
+
+    /**
+     * A trained network as a file (see README, "The model file"). Big-endian binary, as
+     * DataOutputStream writes it: the magic word "JNNM", the format version (an int), the number of
+     * layers (an int), then each layer as its kind (a string: a 2-byte length, then ASCII) and what
+     * that kind needs. "dense": inputs and outputs (ints), then the weights row by row and the biases
+     * (doubles, 8 bytes each, so they come back bit for bit). "activation": its name (a string,
+     * "SIGMOID", "TANH", "RELU" or "LEAKY_RELU"). "dropout": its rate (a double). Nothing follows the
+     * last layer. A new kind of layer is a new kind string, read and written by one more case.
+     */
+    static class ModelFile {
+        static final int MAGIC = 0x4A4E4E4D, VERSION = 1, MAX_LAYERS = 1000; // "JNNM"
+        static final long MAX_BYTES = 1L << 30; // 1 GiB: far beyond any model here, and a limit on what a damaged file can ask for
+
+        /** Writes net to file through a temporary file in the same folder, moved into place when complete. */
+        static void save(Network net, Path file) {
+            Path dir = file.toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(dir);
+                Path partial = Files.createTempFile(dir, ".partial-", ".jnn");
+                try {
+                    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(partial)))) {
+                        write(net, out);
+                    }
+                    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(partial);
+                }
+            } catch (IOException e) {
+                throw new UserError("could not write " + file + " (" + e.getMessage() + "); check the folder, or free some disk space");
+            }
+        }
+
+        static void write(Network net, DataOutputStream out) throws IOException {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(net.layers.size());
+            for (Layer layer : net.layers) {
+                if (layer instanceof Dense d) {
+                    out.writeUTF("dense");
+                    out.writeInt(d.weights.rows());
+                    out.writeInt(d.weights.cols());
+                    for (double w : d.weights.data()) out.writeDouble(w);
+                    for (double b : d.bias.data()) out.writeDouble(b);
+                } else if (layer instanceof ActivationLayer a) {
+                    out.writeUTF("activation");
+                    out.writeUTF(a.activation.name());
+                } else if (layer instanceof Dropout d) {
+                    out.writeUTF("dropout");
+                    out.writeDouble(d.rate);
+                } else {
+                    throw new IllegalArgumentException("no kind in the model file for a " + layer.getClass().getSimpleName());
+                }
+            }
+        }
+
+        /**
+         * Reads a network written by save, checking everything on the way: a wrong magic word or
+         * version, an unknown kind, a size that does not fit the bytes left, layers whose sizes do
+         * not join up, a number that is NaN or infinite, bytes cut off or left over: each is a
+         * UserError naming the file. Its dropout layers draw from rng (and start in evaluation mode).
+         */
+        static Network load(Path file, Random rng) {
+            if (!Files.isRegularFile(file)) {
+                throw new UserError(file + " is not a file" + (Files.exists(file) ? " but a folder or a device" : "")
+                        + "; --load needs a model written by --save");
+            }
+            try {
+                if (Files.size(file) > MAX_BYTES) throw new UserError(file + " is larger than 1 GiB: it is not a model this lesson wrote");
+                byte[] bytes = Files.readAllBytes(file);
+                DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+                Network net = read(file, in, rng);
+                if (in.available() > 0) throw damaged(file, in.available() + " bytes follow its last layer");
+                return net;
+            } catch (EOFException e) {
+                throw new UserError(file + " is truncated: it ends in the middle of the model; save it again");
+            } catch (IOException e) {
+                throw new UserError("could not read " + file + " (" + e.getMessage() + ")");
+            }
+        }
+
+        static Network read(Path file, DataInputStream in, Random rng) throws IOException {
+            int magic = in.readInt();
+            if (magic != MAGIC) throw new UserError(String.format("%s starts with 0x%08X, not the magic word 0x%08X (JNNM): it is not a model file", file, magic, MAGIC));
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new UserError(file + " is a model file of version " + version + "; this lesson reads version " + VERSION);
+            }
+            int count = in.readInt();
+            if (count < 1 || count > MAX_LAYERS) throw damaged(file, "it announces " + count + " layers (1 to " + MAX_LAYERS + " expected)");
+            Network net = new Network();
+            int width = -1; // the numbers per sample flowing out of the layers so far; -1 until the first Dense layer
+            for (int i = 0; i < count; i++) {
+                String kind = in.readUTF();
+                switch (kind) {
+                    case "dense" -> {
+                        int inputs = in.readInt(), outputs = in.readInt();
+                        long numbers = (long) inputs * outputs + outputs; // below 2^63: no overflow
+                        if (inputs < 1 || outputs < 1 || numbers > in.available() / Double.BYTES) {
+                            throw inputs < 1 || outputs < 1 ? damaged(file, "layer " + (i + 1) + " is " + inputs + "x" + outputs)
+                                    : new UserError(file + " is truncated: layer " + (i + 1) + " is " + inputs + "x" + outputs
+                                    + ", " + numbers + " numbers, but only " + in.available() + " bytes are left");
+                        }
+                        if (width >= 0 && inputs != width) {
+                            throw damaged(file, "layer " + (i + 1) + " takes " + inputs + " numbers, but the layers before it give " + width);
+                        }
+                        Matrix weights = new Matrix(inputs, outputs), bias = new Matrix(1, outputs);
+                        for (Matrix m : List.of(weights, bias)) {
+                            for (int k = 0; k < m.size(); k++) {
+                                m.data()[k] = in.readDouble();
+                                if (!Double.isFinite(m.data()[k])) throw damaged(file, "layer " + (i + 1) + " holds " + m.data()[k]);
+                            }
+                        }
+                        net.add(new Dense(weights, bias));
+                        width = outputs;
+                    }
+                    case "activation" -> net.add(new ActivationLayer(activation(file, in.readUTF())));
+                    case "dropout" -> {
+                        double rate = in.readDouble();
+                        if (!(rate >= 0 && rate < 1)) throw damaged(file, "a dropout rate of " + rate + " (0 to 1 expected)");
+                        net.add(new Dropout(rate, rng));
+                    }
+                    default -> throw new UserError(file + ": layer " + (i + 1) + " is of kind '" + printable(kind)
+                            + "', which this lesson does not know (it reads dense, activation and dropout)");
+                }
+            }
+            if (width < 0) throw damaged(file, "it has no dense layer");
+            net.use(new SoftmaxCrossEntropy());
+            return net;
+        }
+
+        static Activation activation(Path file, String name) {
+            for (Activation a : Activation.values()) if (a.name().equals(name)) return a;
+            throw damaged(file, "an activation named '" + printable(name) + "'");
+        }
+
+        /** The numbers in and out of a network: its first Dense layer's inputs, its last one's outputs. */
+        static int[] shape(Network net) {
+            List<Dense> dense = net.layers.stream().filter(l -> l instanceof Dense).map(l -> (Dense) l).toList();
+            return new int[] {dense.get(0).weights.rows(), dense.get(dense.size() - 1).weights.cols()};
+        }
+
+        static UserError damaged(Path file, String what) {
+            return new UserError(file + " is damaged: " + what + "; save the model again");
+        }
+
+        /** A string from a damaged file, safe to print on one line. */
+        static String printable(String s) {
+            String shown = s.length() > 30 ? s.substring(0, 30) + "..." : s;
+            return shown.replaceAll("[^\\x20-\\x7E]", "?");
+        }
+    }
+
     // ---------------------------------------------------------------- the playground's data and training
 
     static final List<String> DATASETS = List.of("circle", "xor", "gauss", "spiral", "spiral3", "reg-plane", "reg-gauss");
@@ -773,15 +978,15 @@ public class Playground {
 
     /**
      * Everything the page sets, as its address holds it after the #: the data (data set, noise in %,
-     * the % of points trained on, seed), the network (input features, hidden layer sizes, activation)
+     * the % of points trained on, seed), the network (input features, hidden layer sizes, activation, dropout)
      * and how it learns (optimizer, learning rate, batch size, L1 or L2 penalty and its rate).
      */
     record Setup(String dataset, int noise, int ratio, long seed, List<String> features, List<Integer> shape,
-            Activation activation, String optimizer, double rate, int batch, String reg, double regrate) {
+            Activation activation, double dropout, String optimizer, double rate, int batch, String reg, double regrate) {
         static final List<String> KEYS = List.of("dataset", "noise", "ratio", "seed", "features", "shape", "activation",
-                "optimizer", "rate", "batch", "reg", "regrate");
+                "dropout", "optimizer", "rate", "batch", "reg", "regrate");
         static final String DEFAULT = "dataset=circle&noise=0&ratio=50&seed=42&features=x1,x2&shape=4,2&activation=tanh"
-                + "&optimizer=sgd&rate=0.03&batch=10&reg=none&regrate=0";
+                + "&dropout=0&optimizer=sgd&rate=0.03&batch=10&reg=none&regrate=0";
 
         /** Reads and checks every setting of a form; a missing, unknown or bad one is a UserError naming it. */
         static Setup parse(Map<String, String> form) {
@@ -790,7 +995,7 @@ public class Playground {
             }
             return new Setup(choice(form, "dataset", DATASETS), (int) whole(form, "noise", 0, 50), (int) whole(form, "ratio", 10, 90),
                     whole(form, "seed", 0, MAX_SEED), features(value(form, "features")), shape(value(form, "shape")),
-                    activation(value(form, "activation")), choice(form, "optimizer", OPTIMIZERS), decimal(form, "rate", 1e-5, 10),
+                    activation(value(form, "activation")), decimal(form, "dropout", 0, 0.9), choice(form, "optimizer", OPTIMIZERS), decimal(form, "rate", 1e-5, 10),
                     (int) whole(form, "batch", 1, 100), choice(form, "reg", PENALTIES), decimal(form, "regrate", 0, 10));
         }
 
@@ -800,7 +1005,7 @@ public class Playground {
             for (int size : shape) shapeText.append(shapeText.length() > 0 ? "," : "").append(size);
             return "dataset=" + dataset + "&noise=" + noise + "&ratio=" + ratio + "&seed=" + seed + "&features="
                     + String.join(",", features) + "&shape=" + shapeText + "&activation=" + activation.name().toLowerCase().replace("_", "")
-                    + "&optimizer=" + optimizer + "&rate=" + plain(rate) + "&batch=" + batch + "&reg=" + reg + "&regrate=" + plain(regrate);
+                    + "&dropout=" + plain(dropout) + "&optimizer=" + optimizer + "&rate=" + plain(rate) + "&batch=" + batch + "&reg=" + reg + "&regrate=" + plain(regrate);
         }
 
         static String value(Map<String, String> form, String key) {
@@ -871,7 +1076,8 @@ public class Playground {
         /** True when the two differ only in how the network learns: the same data and network can go on. */
         boolean sameNetwork(Setup other) {
             return dataset.equals(other.dataset) && noise == other.noise && ratio == other.ratio && seed == other.seed
-                    && features.equals(other.features) && shape.equals(other.shape) && activation == other.activation;
+                    && features.equals(other.features) && shape.equals(other.shape) && activation == other.activation
+                    && dropout == other.dropout;
         }
     }
 
@@ -924,13 +1130,17 @@ public class Playground {
         return list;
     }
 
-    /** The setup's network: Glorot-uniform Dense layers, the activation after each hidden one, then softmax or a plain number. */
+    /**
+     * The setup's network: Glorot-uniform Dense layers, the activation after each hidden one (and
+     * lesson 14's Dropout after that, if the setup drops any), then softmax or a plain number.
+     */
     static Network network(Setup setup, Random rng) {
         Network net = new Network();
         int inputs = setup.features().size(), classes = classes(setup.dataset());
         for (int size : setup.shape()) {
             net.add(glorotUniform(inputs, size, rng));
             net.add(new ActivationLayer(setup.activation()));
+            if (setup.dropout() > 0) net.add(new Dropout(setup.dropout(), rng));
             inputs = size;
         }
         net.add(glorotUniform(inputs, Math.max(classes, 1), rng));
@@ -997,6 +1207,17 @@ public class Playground {
             measure();
         }
 
+        /** The network in lesson 14's model file format (ModelFile): its layers and every weight, bit for bit. */
+        byte[] model() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                ModelFile.write(net, out);
+            } catch (IOException e) {
+                throw new IllegalStateException(e); // memory does not fail to write
+            }
+            return bytes.toByteArray();
+        }
+
         /** A new rate, batch size, penalty or optimizer for the same network (a new optimizer starts with no memory). */
         void retune(Setup changed) {
             if (!changed.sameNetwork(setup)) throw new IllegalArgumentException("expected the same network, got " + changed.form());
@@ -1005,9 +1226,14 @@ public class Playground {
             setup = changed;
         }
 
-        /** One pass over the training points in a new order, a batch at a time: backward, the penalty, the optimizers' step. */
+        /**
+         * One pass over the training points in a new order, a batch at a time: backward, the penalty,
+         * the optimizers' step. Dropout drops only here, in training mode; measure and the maps see
+         * the whole network.
+         */
         void epoch() {
             shuffle(order, rng);
+            net.training(true);
             for (int from = 0; from < order.length; from += setup.batch()) {
                 int[] batch = Arrays.copyOfRange(order, from, Math.min(from + setup.batch(), order.length));
                 Matrix output = net.predict(pick(trainX, batch));
@@ -1020,6 +1246,7 @@ public class Playground {
                 }
                 step(net, optimizers);
             }
+            net.training(false);
             epoch++;
             measure();
         }
@@ -1312,6 +1539,7 @@ public class Playground {
                 case "/state" -> Answer.of("application/json", worker.asked());
                 case "/points" -> Answer.of("application/json", worker.points);
                 case "/data.csv" -> Answer.of("text/csv", worker.csv);
+                case "/model" -> new Answer("application/octet-stream", worker.call(() -> worker.session.model()));
                 case "/setup" -> {
                     Setup setup = Setup.parse(form(body(exchange)));
                     yield Answer.of("application/json", worker.call(() -> worker.apply(setup)));
@@ -1322,7 +1550,7 @@ public class Playground {
                     String action = Setup.choice(form, "action", List.of("play", "pause", "step", "reset"));
                     yield Answer.of("application/json", worker.call(() -> worker.control(action)));
                 }
-                default -> throw new HttpError(404, "no page " + shorter(path) + "; the playground serves /, /state, /points, /data.csv, /setup and /control");
+                default -> throw new HttpError(404, "no page " + shorter(path) + "; the playground serves /, /state, /points, /data.csv, /model, /setup and /control");
             };
         }
 
@@ -1555,6 +1783,7 @@ public class Playground {
               <span>epoch <b id="epoch">0</b></span>
               <label>learning rate <select id="rate"></select></label>
               <label>activation <select id="activation"></select></label>
+              <label>dropout <select id="dropout"></select></label>
               <label>optimizer <select id="optimizer"></select></label>
               <label>regularisation <select id="reg"></select></label>
               <label>its rate <select id="regrate"></select></label>
@@ -1569,7 +1798,8 @@ public class Playground {
                 <p><label>batch size <input id="batch" type="range" min="1" max="30" step="1"> <span id="batchText"></span></label></p>
                 <p><label>seed <input id="seed" type="number" min="0" max="999999999" style="width: 7em"></label></p>
                 <p><label><input id="showtest" type="checkbox"> show the test points</label></p>
-                <p><a href="data.csv" download="playground.csv">the data as CSV</a></p>
+                <p><a href="data.csv" download="playground.csv">the data as CSV</a><br>
+                <a href="model" download="playground.jnn">the network as a model file (lesson 14)</a></p>
                 <h2>Features</h2>
                 <div id="features"></div>
               </section>
@@ -1589,9 +1819,9 @@ public class Playground {
             <script>
             'use strict';
             const DEFAULTS = {dataset: 'circle', noise: '0', ratio: '50', seed: '42', features: 'x1,x2', shape: '4,2', activation: 'tanh',
-              optimizer: 'sgd', rate: '0.03', batch: '10', reg: 'none', regrate: '0'};
+              dropout: '0', optimizer: 'sgd', rate: '0.03', batch: '10', reg: 'none', regrate: '0'};
             const CHOICES = {rate: ['0.00001', '0.0001', '0.001', '0.003', '0.01', '0.03', '0.1', '0.3', '1', '3', '10'],
-              activation: ['tanh', 'sigmoid', 'relu', 'leakyrelu'], optimizer: ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'],
+              activation: ['tanh', 'sigmoid', 'relu', 'leakyrelu'], dropout: ['0', '0.1', '0.2', '0.3', '0.5'], optimizer: ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'],
               reg: ['none', 'L1', 'L2'], regrate: ['0', '0.001', '0.003', '0.01', '0.03', '0.1', '0.3', '1', '3', '10']};
             const DATASETS = [['circle', 'circle'], ['xor', 'XOR'], ['gauss', 'Gaussian'], ['spiral', 'spiral'], ['spiral3', '3-arm spiral'],
               ['reg-plane', 'plane (regression)'], ['reg-gauss', 'bumps (regression)']];
@@ -1847,6 +2077,9 @@ public class Playground {
               }
               const dz = c === last && !s.classes ? 'dE/dy' : c === last ? 'dE/dz' + k : 'dE/dz';
               text += '  dE/dw = (the input along w) * ' + dz + ', summed over the batch; the last batch:' + nl + grads.join(nl) + nl;
+              if (c < last && Number(setting(s, 'dropout')) > 0) {
+                text += '  while training, dropout keeps ' + name(c, k, s) + ' with probability 1 - ' + setting(s, 'dropout') + ' (then divided by it), else 0' + nl;
+              }
               const pen = setting(s, 'reg'), lambda = setting(s, 'regrate');
               const g = pen === 'L2' ? 'g = dE/dw + ' + lambda + ' w' : pen === 'L1' ? 'g = dE/dw + ' + lambda + ' sign(w)' : 'g = dE/dw';
               const rate = setting(s, 'rate');

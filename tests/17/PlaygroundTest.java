@@ -203,6 +203,16 @@ class PlaygroundTest {
         }
     }
 
+    @Test
+    void dropoutDropsOnlyWhileTraining() {
+        Playground.Session s = new Playground.Session(setup("dataset=xor&dropout=0.5&rate=0.1"));
+        assertEquals(2, s.net.layers.stream().filter(l -> l instanceof Playground.Dropout).count(), "one after each hidden layer");
+        double start = s.trainLoss;
+        for (int e = 0; e < 30; e++) s.epoch();
+        assertArrayEquals(s.net.predict(s.testX).data(), s.net.predict(s.testX).data(), 0, "after an epoch the network is whole again");
+        assertTrue(s.trainLoss < start, start + " -> " + s.trainLoss);
+    }
+
     // ---------------------------------------------------------------- the server, over HTTP
 
     static HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -233,7 +243,7 @@ class PlaygroundTest {
         assertTrue(page.body().contains("<canvas id=\"map\"") && page.body().contains("<canvas id=\"net\""));
         assertTrue(!page.body().contains("src=") && !page.body().contains("http://") && !page.body().contains("https://"), "nothing from elsewhere");
 
-        String fresh = post("/setup", "dataset=spiral3&noise=10&ratio=60&seed=3&features=x1,x2&shape=5&activation=relu&optimizer=adam"
+        String fresh = post("/setup", "dataset=spiral3&noise=10&ratio=60&seed=3&features=x1,x2&shape=5&activation=relu&dropout=0&optimizer=adam"
                 + "&rate=0.01&batch=10&reg=L2&regrate=0.001").body();
         assertEquals("0", field(fresh, "epoch"));
         assertEquals("3", field(fresh, "classes"));
@@ -241,7 +251,7 @@ class PlaygroundTest {
         String version = field(fresh, "version");
         String stepped = post("/control", "action=step").body();
         assertEquals("1", field(stepped, "epoch"));
-        String retuned = post("/setup", "dataset=spiral3&noise=10&ratio=60&seed=3&features=x1,x2&shape=5&activation=relu&optimizer=adam"
+        String retuned = post("/setup", "dataset=spiral3&noise=10&ratio=60&seed=3&features=x1,x2&shape=5&activation=relu&dropout=0&optimizer=adam"
                 + "&rate=0.03&batch=20&reg=none&regrate=0").body();
         assertEquals("1", field(retuned, "epoch"), "a new rate goes on with the same network");
         assertEquals(version, field(retuned, "version"));
@@ -262,6 +272,27 @@ class PlaygroundTest {
         assertEquals("0", field(reset, "epoch"));
         assertNotEquals(version, field(reset, "version"));
         assertEquals(field(fresh, "trainLoss"), field(reset, "trainLoss"), "the same seed, the same start");
+    }
+
+    @Test
+    void theModelFileReadsBackWithLesson14sLoader() throws Exception {
+        post("/setup", Playground.Setup.DEFAULT.replace("circle", "xor").replace("dropout=0", "dropout=0.2"));
+        post("/control", "action=step");
+        HttpResponse<byte[]> r = CLIENT.send(HttpRequest.newBuilder(uri("/model")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        Path file = Files.createTempFile("playground ", ".jnn");
+        try {
+            Files.write(file, r.body());
+            Playground.Network loaded = Playground.ModelFile.load(file, new Random(1));
+            assertEquals(7, loaded.layers.size(), "dense, tanh, dropout, dense, tanh, dropout, dense");
+            assertTrue(loaded.layers.get(2) instanceof Playground.Dropout);
+            Playground.Session trained = new Playground.Session(setup("dataset=xor&dropout=0.2"));
+            trained.epoch(); // the same seed and setup: the same weights as the server's after one step
+            List<double[]> expected = parameters(trained.net), actual = parameters(loaded);
+            for (int i = 0; i < expected.size(); i++) assertArrayEquals(expected.get(i), actual.get(i), 0, "parameter array " + i);
+        } finally {
+            Files.delete(file);
+        }
     }
 
     @Test
