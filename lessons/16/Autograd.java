@@ -658,12 +658,12 @@ public class Autograd {
     static final String USAGE = """
             java lessons/16/Autograd.java [--seed N] [--rate X] [--epochs N] [--exercise 1|2]
               --seed N       seed of the random inputs, the starting weights and the moons (default 42)
-              --rate X       learning rate of the two-moons MLP (default 0.2)
-              --epochs N     epochs of the two-moons MLP (default 300)
+              --rate X       learning rate of the two-moons MLP (default 0.5)
+              --epochs N     epochs of the two-moons MLP (default 100)
               --exercise N   run exercise N of the README instead of the lesson""";
 
-    static final double RATE = 0.2, XOR_RATE = 0.5;
-    static final int EPOCHS = 300, XOR_EPOCHS = 300, MOONS = 100, CHECKS = 20, TIMED = 11;
+    static final double RATE = 0.5, XOR_RATE = 0.5;
+    static final int EPOCHS = 100, XOR_EPOCHS = 300, MOONS = 100, CHECKS = 20, TIMED = 11;
     static final int[] XOR_SIZES = {2, 4, 1}, MOONS_SIZES = {2, 16, 16, 1};
 
     public static void main(String[] args) {
@@ -983,7 +983,7 @@ public class Autograd {
         Network net = asMatrices(mlp);
         Matrix x = data.inputs(), t = data.targets();
         System.out.printf("%n4. Why frameworks use tensors: one training step (forward, backward, update) on the %d points%n", MOONS);
-        System.out.printf("   the same network as lesson 13's matrices: gradients equal to %.1e (sums added in another order)%n",
+        System.out.printf("   the same network as lesson 13's matrices: the gradients agree to within %.1e (sums added in another order)%n",
                 gradientGap(mlp, net, data));
         int values = mlp.loss(data.x(), data.t()).topologicalOrder().size();
         Runnable valueStep = () -> {
