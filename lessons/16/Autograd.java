@@ -43,7 +43,7 @@ import javax.imageio.ImageIO;
  * New here: Value (plus, minus, times, divide, negate, pow, exp, log, tanh, sigmoid, relu;
  * backward, with zeroGrad, topologicalOrder and chainRule); ValueNeuron, ValueLayer and Mlp, a
  * network of Values; Operation, the operations' gradient check; moons; asMatrices; the pictures
- * of an expression graph (GraphPicture) and of a decision boundary (BoundaryPicture).
+ * of an expression graph (graphPicture) and of a decision boundary (boundaryPicture).
  * Carried: Layer, Dense, ActivationLayer, Activation, Loss, Network and Matrix from lesson 13, and
  * MeanSquaredError from lesson 12, unchanged: the matrix version of the same network, for the
  * timing and the decision boundary.
@@ -592,15 +592,23 @@ public class Autograd {
         }
     }
 
-    /** Full-batch gradient descent: loss, backward, step, epochs times. Returns the loss before each step. */
-    static double[] train(Mlp net, Points data, int epochs, double rate) {
+    /**
+     * Full-batch gradient descent: loss, backward, step, epochs times. Returns the loss of each
+     * epoch (measured before its step); with show, prints it as it goes at epoch 1, every fifth of
+     * the run and the last.
+     */
+    static double[] train(Mlp net, Points data, int epochs, double rate, boolean show) {
         double[] losses = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             Value loss = net.loss(data.x(), data.t());
-            losses[epoch] = loss.data;
-            stopIfDiverged(loss.data, epoch + 1, rate);
+            losses[epoch - 1] = loss.data;
+            stopIfDiverged(loss.data, epoch, rate);
             loss.backward();
             net.step(rate);
+            if (show && (epoch == 1 || epoch % Math.max(1, epochs / 5) == 0 || epoch == epochs)) {
+                System.out.printf("%s epoch %d loss %.4f%s", epoch == 1 ? "    " : "  ", epoch, loss.data, epoch == epochs ? "\n" : "");
+                System.out.flush();
+            }
         }
         return losses;
     }
@@ -770,14 +778,14 @@ public class Autograd {
         f.backward();
         double first = a.grad;
         f.backward();
-        System.out.printf("   a*a + a   = %s, d/da = %s (2a + 1 = %s)%n", Chart.label(f.data), Chart.label(first), Chart.label(2 * 3 + 1));
+        System.out.printf("   a*a + a   = %s, d/da = %s (2a + 1 = %s)%n", Chart.label(f.data), Chart.label(first), Chart.label(2 * a.data + 1));
         System.out.printf("   backward() on a*a + a once more: d/da = %s, %s (backward sets the graph's grads to 0 first)%n",
                 Chart.label(a.grad), a.grad == first ? "the same" : "NOT the same");
     }
 
     // ---------------------------------------------------------------- 2. the course's examples
 
-    /** A sigmoid neuron on Values: sigmoid(b + sum w_i x_i), in lesson 03's order; named weights wPrefix1, wPrefix2, ... */
+    /** A sigmoid neuron on Values: sigmoid(b + sum w_i x_i), added in lesson 03's order, the bias first. */
     static Value sigmoidNeuron(Value[] weights, Value bias, Value... x) {
         Value z = bias;
         for (int i = 0; i < weights.length; i++) z = z.plus(weights[i].times(x[i]));
@@ -824,8 +832,8 @@ public class Autograd {
      */
     static Value[] exerciseFive() {
         Value x = new Value(1, "x");
-        Value[] p = new Value[7];
-        for (int i = 0; i < 7; i++) p[i] = new Value(i == 1 || i == 3 || i == 6 ? 0 : 0.5, i == 1 || i == 3 || i == 6 ? "b" : "w");
+        Value[] p = {new Value(0.5, "w"), new Value(0, "b"), new Value(0.5, "w"), new Value(0, "b"),
+            new Value(0.5, "w"), new Value(0.5, "w"), new Value(0, "b")}; // in the order of EXERCISE_FIVE_NAMES
         Value h1 = sigmoidNeuron(new Value[] {p[0]}, p[1], x), h2 = sigmoidNeuron(new Value[] {p[2]}, p[3], x);
         Value o = sigmoidNeuron(new Value[] {p[4], p[5]}, p[6], h1, h2);
         Value[] all = new Value[8];
@@ -890,7 +898,7 @@ public class Autograd {
     /** Step 3a: a 2-4-1 tanh MLP of Values learns XOR. */
     static void xor(Random rng) {
         Mlp net = new Mlp(XOR_SIZES, rng);
-        double[] losses = train(net, XOR, XOR_EPOCHS, XOR_RATE);
+        double[] losses = train(net, XOR, XOR_EPOCHS, XOR_RATE, false);
         System.out.printf("%n3. An MLP of Values (micrograd's Neuron, Layer and MLP)%n");
         System.out.printf("   XOR, 2-4-1 tanh, MSE, full batch, rate %s: loss %.4f before, %.4f after %d epochs%n",
                 Chart.label(XOR_RATE), losses[0], net.loss(XOR.x(), XOR.t()).data, XOR_EPOCHS);
@@ -935,12 +943,7 @@ public class Autograd {
                 MOONS, net.parameters().size(), Chart.label(rate), epochs);
         double check = networkGradientCheck(net, data, 10, rng);
         System.out.printf("   backward() through the whole untrained network against central differences, 10 parameters: %.1e%n", check);
-        double[] losses = train(net, data, epochs, rate);
-        StringBuilder line = new StringBuilder("  ");
-        for (int e = 1; e <= epochs; e++) {
-            if (e == 1 || e % Math.max(1, epochs / 5) == 0 || e == epochs) line.append(String.format("   epoch %d loss %.4f", e, losses[e - 1]));
-        }
-        System.out.println(line);
+        train(net, data, epochs, rate, true);
         System.out.printf("   after %d epochs: loss %.4f, training accuracy %.0f%%%n", epochs, net.loss(data.x(), data.t()).data, accuracy(net, data));
         System.out.println("   plot: " + savePng(boundaryPicture(asMatrices(net), data, String.format(
                 "Two moons: the MLP of Values after %d epochs (%.0f%% right)", epochs, accuracy(net, data))), "16-moons.png"));

@@ -169,7 +169,7 @@ class AutogradTest {
         double[][] outputs = new double[2][4];
         for (int run = 0; run < 2; run++) {
             Autograd.Mlp net = new Autograd.Mlp(Autograd.XOR_SIZES, new Random(42));
-            double[] losses = Autograd.train(net, Autograd.XOR, Autograd.XOR_EPOCHS, Autograd.XOR_RATE);
+            double[] losses = Autograd.train(net, Autograd.XOR, Autograd.XOR_EPOCHS, Autograd.XOR_RATE, false);
             assertTrue(losses[losses.length - 1] < losses[0] / 10, "loss " + losses[0] + " -> " + losses[losses.length - 1]);
             for (int s = 0; s < 4; s++) {
                 outputs[run][s] = net.forward(Autograd.XOR.x()[s])[0].data;
@@ -208,7 +208,7 @@ class AutogradTest {
     void aTooLargeRateStopsWithOneLine() {
         Autograd.Mlp net = new Autograd.Mlp(new int[] {2, 3, 1}, new Random(1));
         Autograd.Points wide = new Autograd.Points(new double[][] {{1e3, -1e3}}, new double[] {1e200});
-        assertThrows(Autograd.UserError.class, () -> Autograd.train(net, wide, 5, 10));
+        assertThrows(Autograd.UserError.class, () -> Autograd.train(net, wide, 5, 10, false));
     }
 
     // ------------------------------------------------------------ exercises and the whole run
