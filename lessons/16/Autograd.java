@@ -994,7 +994,8 @@ public class Autograd {
             mlp.step(0); // rate 0: the same work, the same weights for the next run
         };
         Runnable matrixStep = () -> net.backward(net.predict(x), t, 0);
-        for (int i = 0; i < 300; i++) matrixStep.run(); // warm up the compiler on the matrix code, as training did on the Values
+        for (int i = 0; i < 10; i++) valueStep.run(); // warm up: let the JIT compile both before the clock runs
+        for (int i = 0; i < 300; i++) matrixStep.run();
         double valueSeconds = secondsPerCall(valueStep, 1), matrixSeconds = secondsPerCall(matrixStep, 100);
         System.out.printf("   Values:   %8.3f ms a step, building %,d Values (objects) a step%n", 1e3 * valueSeconds, values);
         System.out.printf("   matrices: %8.3f ms a step, %d matrix products and a few loops over flat double[] arrays%n",
