@@ -988,7 +988,7 @@ public class Autograd {
         System.out.printf("%n4. Why frameworks use tensors: one training step (forward, backward, update) on the %d points%n", MOONS);
         System.out.printf("   the same network as lesson 13's matrices: the gradients agree to within %.1e (sums added in another order)%n",
                 gradientGap(mlp, net, data));
-        int values = mlp.loss(data.x(), data.t()).topologicalOrder().size();
+        int values = mlp.loss(data.x(), data.t()).topologicalOrder().size() - mlp.parameters().size(); // the parameters are kept, not built
         Runnable valueStep = () -> {
             mlp.loss(data.x(), data.t()).backward();
             mlp.step(0); // rate 0: the same work, the same weights for the next run
@@ -997,7 +997,7 @@ public class Autograd {
         for (int i = 0; i < 10; i++) valueStep.run(); // warm up: let the JIT compile both before the clock runs
         for (int i = 0; i < 300; i++) matrixStep.run();
         double valueSeconds = secondsPerCall(valueStep, 1), matrixSeconds = secondsPerCall(matrixStep, 100);
-        System.out.printf("   Values:   %8.3f ms a step, building %,d Values (objects) a step%n", 1e3 * valueSeconds, values);
+        System.out.printf("   Values:   %8.3f ms a step, building %,d new Values (objects) a step%n", 1e3 * valueSeconds, values);
         System.out.printf("   matrices: %8.3f ms a step, %d matrix products and a few loops over flat double[] arrays%n",
                 1e3 * matrixSeconds, 3 * (net.layers.size() / 2)); // per Dense: one forward, two backward
         System.out.printf("   The Values take %.0f times as long (median of %d runs, after warming up).%n", valueSeconds / matrixSeconds, TIMED);
