@@ -205,7 +205,8 @@ class AutogradTest {
     }
 
     @Test
-    void aTooLargeRateStopsWithOneLine() {
+    void aLossThatIsNoLongerANumberStopsWithOneLine() {
+        // tanh keeps the outputs in [-1, 1], so no --rate (at most 10) makes the lesson's losses infinite; a target of 1e200 does
         Autograd.Mlp net = new Autograd.Mlp(new int[] {2, 3, 1}, new Random(1));
         Autograd.Points wide = new Autograd.Points(new double[][] {{1e3, -1e3}}, new double[] {1e200});
         assertThrows(Autograd.UserError.class, () -> Autograd.train(net, wide, 5, 10, false));
