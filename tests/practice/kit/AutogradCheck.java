@@ -41,6 +41,11 @@ class AutogradCheck extends Checks {
     }
 
     static void chainRule() {
+        // first a chain, where nothing is shared and only the order matters: w = -e^x
+        Autograd.Value x = leaf(0.5), u = x.exp(), w = u.negate();
+        w.grad = 1;
+        Autograd.Value.chainRule(new ArrayList<>(List.of(x, u, w)));
+        near(-Math.exp(0.5), x.grad, "dw/dx for w = -e^x, x = 0.5", "walk the order from the last Value to the first, so that a grad is complete before it is passed on");
         Autograd.Value a = leaf(2), b = leaf(-1);
         Autograd.Value c = a.plus(b), d = c.divide(a), e = d.plus(c);
         e.grad = 1;
