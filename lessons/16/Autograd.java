@@ -44,7 +44,7 @@ import javax.imageio.ImageIO;
  * backward, with zeroGrad, topologicalOrder and chainRule); ValueNeuron, ValueLayer and Mlp, a
  * network of Values; Operation, the operations' gradient check; moons; asMatrices; the pictures
  * of an expression graph (graphPicture) and of a decision boundary (boundaryPicture).
- * Carried: Layer, Dense, ActivationLayer, Activation, Loss, Network and Matrix from lesson 13, and
+ * Carried: Layer, Dense, ActivationLayer, Activation, Loss, Network and Matrix from lesson 14, and
  * MeanSquaredError from lesson 12, unchanged: the matrix version of the same network, for the
  * timing and the decision boundary.
  * Changed: nothing carried. micrograd's Neuron and Layer are called ValueNeuron and ValueLayer
@@ -59,6 +59,9 @@ public class Autograd {
         Matrix forward(Matrix input);
 
         Matrix backward(Matrix outputGradient, double learningRate);
+
+        /** Training (true) or evaluation (false) mode: only a layer that acts differently while it learns, as Dropout does, listens. */
+        default void training(boolean on) {}
     }
 
     /** Fully connected: Y = X*W + B, with W of size inputs x outputs and B one row of biases. */
@@ -178,6 +181,11 @@ public class Autograd {
         Matrix predict(Matrix x) {
             for (Layer layer : layers) x = layer.forward(x);
             return x;
+        }
+
+        /** Puts every layer in training mode (true) or evaluation mode (false). */
+        void training(boolean on) {
+            for (Layer layer : layers) layer.training(on);
         }
 
         /** Passes dE/dY from the loss back through every layer (each one takes its step); returns dE/dX of the input. */
