@@ -1452,6 +1452,7 @@ public class Playground {
     // ---------------------------------------------------------------- the server
 
     static final int MAX_BODY = 4096, DRAIN = 2 << 20, QUEUE = 8, HANDLERS = 4, MAX_EPOCHS = 20_000;
+    static final int MAX_REQUEST_SECONDS = 5;
     static final long IDLE_NANOS = 10_000_000_000L, FRAME_NANOS = 50_000_000L;
 
     /** What the server sends back: a content type and the bytes. */
@@ -1480,6 +1481,9 @@ public class Playground {
     record Server(HttpServer http, ExecutorService handlers, Worker worker) {
         static Server start(Setup setup, int port) {
             HttpServer http;
+            // a request (headers and body) not in after 5 s is dropped (the whole-second setting of
+            // jdk.httpserver): a client that sends slowly, or not at all, cannot hold a handler for long
+            System.setProperty("sun.net.httpserver.maxReqTime", "" + MAX_REQUEST_SECONDS);
             try {
                 http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
             } catch (BindException e) {
@@ -1530,6 +1534,13 @@ public class Playground {
         /** The content type and body for a request, or an exception saying what was wrong. */
         Answer answer(HttpExchange exchange) throws IOException {
             String path = exchange.getRequestURI().getRawPath(), method = exchange.getRequestMethod();
+            if (!local(exchange.getRequestHeaders().getFirst("Host"))) { // another name for 127.0.0.1: DNS rebinding
+                throw new HttpError(403, "the playground answers only to 127.0.0.1:" + port() + " or localhost:" + port());
+            }
+            String origin = exchange.getRequestHeaders().getFirst("Origin");
+            if (origin != null && !local(origin.replaceFirst("^http://", ""))) { // another site's page posting here
+                throw new HttpError(403, "the playground takes commands only from its own page");
+            }
             boolean post = path.equals("/setup") || path.equals("/control");
             if (!method.equals(post ? "POST" : "GET")) {
                 throw new HttpError(405, path.length() > 60 ? "no such page" : path + " takes " + (post ? "POST" : "GET") + ", not " + shorter(method));
@@ -1552,6 +1563,11 @@ public class Playground {
                 }
                 default -> throw new HttpError(404, "no page " + shorter(path) + "; the playground serves /, /state, /points, /data.csv, /model, /setup and /control");
             };
+        }
+
+        /** True for this server's own address, as 127.0.0.1:port or localhost:port (a browser's Host or Origin). */
+        boolean local(String host) {
+            return host != null && (host.equals("127.0.0.1:" + port()) || host.equals("localhost:" + port()));
         }
 
         /**
@@ -1812,7 +1828,7 @@ public class Playground {
               <section>
                 <h2>Output</h2>
                 <div id="losses" class="small"></div>
-                <canvas id="loss" width="380" height="90"></canvas>
+                <canvas id="loss" width="380" height="110"></canvas>
                 <canvas id="map" width="380" height="380"></canvas>
               </section>
             </main>
@@ -1996,20 +2012,30 @@ public class Playground {
               for (const t of [-6, -3, 0, 3]) { g.fillText(String(t), (t + 6) / 12 * size + 2, size - 3); g.fillText(String(-t), 2, (t + 6) / 12 * size + 12); }
             }
             function drawLoss(s) {
-              const canvas = $('loss'), g = canvas.getContext('2d'), w = canvas.width, h = canvas.height;
+              const canvas = $('loss'), g = canvas.getContext('2d'), w = canvas.width, h = canvas.height, left = 36, up = 14, down = h - 14;
               g.clearRect(0, 0, w, h);
               const hs = s.history;
               if (hs.length < 2) return;
               const top = Math.max(...hs.map(p => Math.max(p[1], p[2])).filter(Number.isFinite)), last = hs[hs.length - 1][0];
+              g.strokeStyle = '#999';
+              g.lineWidth = 1;
+              g.beginPath(); g.moveTo(left, up); g.lineTo(left, down); g.lineTo(w, down); g.stroke();
+              g.fillStyle = '#666';
+              g.font = '10px sans-serif';
+              g.textAlign = 'right';
+              g.fillText(top.toPrecision(3), left - 3, up + 4);
+              g.fillText('0', left - 3, down + 3);
+              g.fillText('epoch ' + last, w - 2, h - 2);
+              g.textAlign = 'left';
+              g.fillText('0', left, h - 2);
+              g.fillText('loss: test (black), training (grey)', left + 4, 9);
               [[2, '#000'], [1, '#999']].forEach(([k, colour]) => {
                 g.beginPath();
-                hs.forEach((p, i) => { const x = p[0] / last * (w - 2) + 1, y = h - 2 - p[k] / top * (h - 12); i ? g.lineTo(x, y) : g.moveTo(x, y); });
+                hs.forEach((p, i) => { const x = left + 1 + p[0] / last * (w - left - 2), y = down - 1 - p[k] / top * (down - up - 1); i ? g.lineTo(x, y) : g.moveTo(x, y); });
                 g.strokeStyle = colour;
                 g.lineWidth = 1.5;
                 g.stroke();
               });
-              g.fillStyle = '#666';
-              g.fillText('test (black), training (grey); top ' + top.toPrecision(3), 4, 10);
             }
 
             let layout = [];

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -325,6 +326,40 @@ class PlaygroundTest {
         assertEquals(200, get("/state").statusCode(), "still serving");
     }
 
+    @Test
+    void anotherSitesPageAndAnotherHostNameAreRefused() throws Exception {
+        HttpResponse<String> posted = CLIENT.send(HttpRequest.newBuilder(uri("/control")).header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString("action=play")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, posted.statusCode(), posted.body());
+        assertEquals("false", field(get("/state").body(), "playing"));
+        try (Socket socket = new Socket(java.net.InetAddress.getLoopbackAddress(), server.port())) { // DNS rebinding: another name, the same address
+            socket.getOutputStream().write("GET /state HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+        }
+    }
+
+    /** Clients that promise a body and never send it hold every handler, until the server drops them (MAX_REQUEST_SECONDS). */
+    @Test
+    void clientsThatStopSendingAreDropped() throws Exception {
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < Playground.HANDLERS; i++) {
+                Socket socket = new Socket(java.net.InetAddress.getLoopbackAddress(), server.port());
+                socket.getOutputStream().write(("POST /control HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                        + "\r\nContent-Length: 100\r\n\r\nac").getBytes(StandardCharsets.US_ASCII));
+                stalled.add(socket);
+            }
+            Thread.sleep(300);
+            long start = System.nanoTime();
+            assertEquals(200, get("/state").statusCode());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(seconds < Playground.MAX_REQUEST_SECONDS + 5, "answered after " + seconds + " s");
+        } finally {
+            for (Socket socket : stalled) socket.close();
+        }
+    }
+
     static final int CLIENTS = 32, REQUESTS = 20; // 640 requests: 50 each would cost 4 s of CPU, mostly the JIT's
 
     @Test
@@ -355,7 +390,10 @@ class PlaygroundTest {
 
     // ---------------------------------------------------------------- a real browser
 
-    /** Chromium, headless, loads the page with play=1 on XOR; the page writes its numbers into the body's data- attributes. */
+    /**
+     * Chromium, headless, loads the page with play=1 on XOR; the page writes its numbers into the
+     * body's data- attributes, and the equations of the neuron pinned by neuron=1.0 into its panel.
+     */
     @Test
     void inChromiumTheLossFallsOnXorAndTheMapChanges() throws Exception {
         Path chromium = Path.of("/usr/bin/chromium");
@@ -365,7 +403,7 @@ class PlaygroundTest {
             Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--user-data-dir=" + profile, "--virtual-time-budget=3000", "--dump-dom",
-                    "http://127.0.0.1:" + server.port() + "/#dataset=xor&rate=0.1&seed=9&play=1")
+                    "http://127.0.0.1:" + server.port() + "/#dataset=xor&rate=0.1&seed=9&play=1&neuron=1.0")
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             p.getOutputStream().close();
             String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -377,6 +415,11 @@ class PlaygroundTest {
             assertTrue(epoch >= 5, "epochs trained in the page: " + epoch);
             assertTrue(loss < first / 2, "the loss fell from " + first + " to " + loss);
             assertTrue(change > 0.05, "the heat map changed by " + change + " on average");
+            Matcher math = Pattern.compile("<div id=\"math\"[^>]*>([^<]*)</div>").matcher(dom); // the pinned neuron's equations
+            assertTrue(math.find(), dom);
+            for (String line : List.of("a1.0 = tanh(z)", "(1 - a1.0^2)", "dE/dw from x2 = ", "w = w - 0.1 g")) {
+                assertTrue(math.group(1).contains(line), line + " in " + math.group(1));
+            }
         } finally {
             post("/control", "action=pause");
             LessonRun.delete(profile);
