@@ -39,7 +39,7 @@ import javax.imageio.ImageIO;
  * whole image, so a stroke is found wherever it is. This lesson builds Conv2D (several input and
  * output channels, stride 1, no padding), MaxPool (2x2) and Flatten, each gradient-checked, writes
  * the convolution twice, as plain loops and as im2col plus one matrix product, times both, and
- * trains conv 5x5x8 -> pool -> conv 5x5x16 -> pool -> dense 10 on MNIST with lesson 13's Adam.
+ * trains conv 5x5x8 -> pool -> conv 5x5x32 -> pool -> dense 10 on MNIST with lesson 13's Adam.
  *
  * Follows: Omar Aflak's "Neural Network from scratch in Python" (its promised convolutional and
  * flatten layers) and Nielsen's chapter 6 (convolutional networks); see README.md.
@@ -1317,13 +1317,13 @@ public class Convolution {
         System.out.println("   held-out mistakes: " + savePng(mistakes(test, answers).draw(), "15-mistakes.png"));
     }
 
-    /** conv 5x5x8 -> ReLU -> pool -> conv 5x5x16 -> ReLU -> pool -> flatten -> dense 10, for softmax cross-entropy. */
+    /** conv 5x5x8 -> ReLU -> pool -> conv 5x5x32 -> ReLU -> pool -> flatten -> dense 10, for softmax cross-entropy. */
     static Network cnn(Random rng) {
         Network net = new Network();
         Conv2D first = Conv2D.he(DIGIT, 8, 5, rng);             // 1x28x28 -> 8x24x24
         MaxPool firstPool = new MaxPool(first.out);              // -> 8x12x12
-        Conv2D second = Conv2D.he(firstPool.out, 16, 5, rng);   // -> 16x8x8
-        MaxPool secondPool = new MaxPool(second.out);            // -> 16x4x4
+        Conv2D second = Conv2D.he(firstPool.out, 32, 5, rng);   // -> 32x8x8
+        MaxPool secondPool = new MaxPool(second.out);            // -> 32x4x4
         for (Layer layer : List.of(first, new ActivationLayer(Activation.RELU), firstPool,
                 second, new ActivationLayer(Activation.RELU), secondPool, new Flatten(secondPool.out))) {
             net.add(layer);
@@ -1598,11 +1598,11 @@ public class Convolution {
 
     /** The first layer's kernels, 5x5 each, on one colour scale, with the scale drawn below them. */
     static BufferedImage filterPicture(Conv2D first) {
-        BufferedImage image = new BufferedImage(800, 330, BufferedImage.TYPE_INT_RGB);
+        BufferedImage image = new BufferedImage(800, 300, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image, "The " + first.out.channels() + " learned " + first.k + "x" + first.k + " filters of the first layer");
         double limit = 0;
         for (double w : first.kernels.data()) limit = Math.max(limit, Math.abs(w));
-        int cell = 14, side = cell * first.k, gap = (800 - first.out.channels() * side) / (first.out.channels() + 1);
+        int cell = 18, side = cell * first.k, gap = (800 - first.out.channels() * side) / (first.out.channels() + 1);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         for (int o = 0; o < first.out.channels(); o++) {
             int left = gap + o * (side + gap), top = 60;
@@ -1617,7 +1617,7 @@ public class Convolution {
             g.setColor(Color.BLACK);
             centred(g, "filter " + (o + 1), left + side / 2, top + side + 20);
         }
-        int barLeft = 150, barWidth = 500, barTop = 220;
+        int barLeft = 150, barWidth = 500, barTop = 195;
         for (int px = 0; px < barWidth; px++) {
             g.setColor(diverging(2.0 * px / (barWidth - 1) - 1));
             g.fillRect(barLeft + px, barTop, 1, 18);
@@ -1656,37 +1656,38 @@ public class Convolution {
             }
         }
         Matrix p = SoftmaxCrossEntropy.softmax(x);
-        BufferedImage image = new BufferedImage(800, 740, BufferedImage.TYPE_INT_RGB);
+        BufferedImage image = new BufferedImage(800, 900, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image, "One held-out digit (a " + test.labels()[index] + ") through the network");
         int y = 44;
         for (int s = 0; s < stages.size(); s++) {
-            Volume sh = shapes.get(s);
-            int scale = Math.max(1, Math.min(96 / sh.height(), 720 / (sh.channels() * (sh.width() + 2)))), side = scale * sh.width();
+            Volume v = shapes.get(s);
+            int perRow = Math.min(v.channels(), 16); // more channels than that: a second row
+            int scale = Math.max(1, Math.min(96 / v.height(), 720 / (perRow * (v.width() + 2)))), side = scale * v.width();
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
             g.drawString(names.get(s) + (s == 0 ? "" : " (each channel a picture; dark = large)"), 20, y + 14);
             y += 22;
             double most = 1e-12;
-            for (double v : stages.get(s).data()) most = Math.max(most, v);
-            for (int c = 0; c < sh.channels(); c++) {
-                int left = 20 + c * (side + 2 * scale);
-                for (int r = 0; r < sh.height(); r++) {
-                    for (int col = 0; col < sh.width(); col++) {
-                        int grey = 255 - (int) Math.round(255 * Math.max(0, stages.get(s).data()[sh.index(c, r, col)]) / most);
+            for (double value : stages.get(s).data()) most = Math.max(most, value);
+            for (int c = 0; c < v.channels(); c++) {
+                int left = 20 + (c % perRow) * (side + 2 * scale), top = y + (c / perRow) * (scale * v.height() + 6);
+                for (int r = 0; r < v.height(); r++) {
+                    for (int col = 0; col < v.width(); col++) {
+                        int grey = 255 - (int) Math.round(255 * Math.max(0, stages.get(s).data()[v.index(c, r, col)]) / most);
                         g.setColor(new Color(grey, grey, grey));
-                        g.fillRect(left + col * scale, y + r * scale, scale, scale);
+                        g.fillRect(left + col * scale, top + r * scale, scale, scale);
                     }
                 }
                 g.setColor(Color.LIGHT_GRAY);
-                g.drawRect(left, y, side, scale * sh.height());
+                g.drawRect(left, top, side, scale * v.height());
             }
-            y += scale * sh.height() + 14;
+            y += (v.channels() + perRow - 1) / perRow * (scale * v.height() + 6) + 8;
         }
         g.setColor(Color.BLACK);
         g.drawString("flattened to " + stages.get(stages.size() - 1).cols() + " numbers, dense to 10 scores, softmax: the probability of each digit", 20, y + 14);
         y += 24;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        int barMax = 740 - y - 40;
+        int barMax = 900 - y - 40;
         for (int d = 0; d < 10; d++) {
             int h = (int) Math.round(barMax * p.data()[d]), left = 60 + d * 70;
             g.setColor(d == test.labels()[index] ? Chart.COLOURS[2] : Chart.COLOURS[0]);

@@ -216,8 +216,8 @@ class ConvolutionTest {
         }
         assertFalse(run.out().contains("DISAGREE"), run.out());
         assertFalse(run.out().contains("lesson 13's best"), "another data set is not compared with lesson 13's mark:\n" + run.out());
-        LessonRun.assertPng(pictures.resolve("15-filters.png"), 800, 330);
-        LessonRun.assertPng(pictures.resolve("15-feature-maps.png"), 800, 740);
+        LessonRun.assertPng(pictures.resolve("15-filters.png"), 800, 300);
+        LessonRun.assertPng(pictures.resolve("15-feature-maps.png"), 800, 900);
         LessonRun.assertPng(pictures.resolve("15-confusion.png"), 800, 500);
         assertTrue(Files.exists(pictures.resolve("15-mistakes.png")));
     }
