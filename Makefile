@@ -1,4 +1,4 @@
-# The course's build: compile each lesson on its own, test it, run it.
+# The course's build: compile the lessons, test them, run them.
 #   make test        every lesson's tests, the course check, the bad-input suite and the practice
 #                    suite, ending with "N passed, N failed"
 #   make test-03     one lesson's tests (test-course, test-inputs, test-practice: the other suites alone)
@@ -23,54 +23,86 @@ JAVAC_JVM := -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1
 LESSONS := $(patsubst lessons/%/,%,$(sort $(wildcard lessons/[0-9][0-9]/)))
 
 SUITES := $(LESSONS) course inputs practice
-TESTED := inputs $(LESSONS) course practice
-# What a suite compiles its tests against: its lesson; every lesson (inputs); the practice kit's
-# generator (practice); nothing (course).
-sources = $(if $(filter inputs,$(1)),$(wildcard lessons/*/*.java),$(if $(filter practice,$(1)),tests/practice/kit/Practice.java,$(wildcard lessons/$(1)/*.java)))
 PRACTISED := $(patsubst lessons/%/practice.txt,%,$(wildcard lessons/*/practice.txt))
-# The practice suite and check-NN spend their time in javac, in-process: the quick compiler halves its CPU.
+# The practice suite and check-NN spend their time in javac, in-process, as does the course check
+# (it compiles each lesson alone): the quick compiler halves their CPU.
 QUICK_JIT := -XX:TieredStopAtLevel=1
+CLASSES := build/classes
+# Every test file of every suite (tests/practice/kit/ is the practice kit, not tests).
+TEST_SOURCES := $(wildcard tests/*/*.java)
+LESSON_SOURCES := $(wildcard lessons/*/*.java)
+KIT := tests/practice/kit/Practice.java
 
-.PHONY: test lessons bench clean $(SUITES:%=test-%) $(SUITES:%=suite-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%) \
+.PHONY: test lessons bench clean $(SUITES:%=test-%) $(LESSONS:%=run-%) $(LESSONS:%=diff-%) \
 	$(PRACTISED:%=practice-%) $(PRACTISED:%=check-%)
 
-# A lesson's tests: compile the lesson alone, then its tests against it, then run them. The course
-# check (tests/course) reads every lesson as text and compiles against nothing but JUnit; the
-# bad-input suite (tests/inputs) runs every lesson.
-# (The serial collector: for these small, short JVMs it costs a third less CPU than the default G1.)
-# Each suite-NN writes JUnit's whole report to build/NN/log, prints only what failed, and leaves
-# "passed failed" in build/NN/counts for the summary below.
-$(SUITES:%=suite-%): suite-%: $(JUNIT_JAR)
-	@rm -rf build/$*; mkdir -p build/$*/main build/$*/test; echo "0 1" > build/$*/counts
-	@if grep -nP '[^\x00-\x7F]' $(wildcard lessons/$*/*.java) tests/$*/*.java; then \
-	  echo "$*: keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
+# One javac for every lesson, one for every test: a compiler's start costs more than most lessons'
+# compiling. Each lesson's main class is its own, so they share a folder; the course check compiles
+# each lesson alone as well, to prove that none needs another. The practice kit's generator gets a
+# folder of its own: the practice suite compiles lessons itself and must not find them on its path.
+$(CLASSES)/.done: $(LESSON_SOURCES) $(KIT) $(TEST_SOURCES) $(JUNIT_JAR) Makefile
+	@rm -rf $(CLASSES); mkdir -p $(CLASSES)/main $(CLASSES)/kit $(CLASSES)/test
+	@if grep -nP '[^\x00-\x7F]' $(LESSON_SOURCES) $(KIT) $(TEST_SOURCES); then \
+	  echo "keep .java files plain ASCII (JDK 17 under a C locale cannot read the lines above): write dE/dw, x^2, sum"; \
 	  exit 1; fi
-	@$(if $(call sources,$*),$(JAVAC) $(JAVAC_JVM) $(JAVAC_FLAGS) -d build/$*/main $(call sources,$*) &&) true \
-	  && $(JAVAC) $(JAVAC_JVM) --release 17 -cp build/$*/main:$(JUNIT_JAR) -d build/$*/test tests/$*/*.java tests/common/*.java \
-	  || { echo "$*: did not compile"; exit 1; }
-	@$(JAVA) -XX:+UseSerialGC $(if $(filter practice,$*),$(QUICK_JIT)) -cp $(JUNIT_JAR):build/$*/main:build/$*/test org.junit.platform.console.ConsoleLauncher execute \
-	    --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests --scan-classpath build/$*/test \
-	  > build/$*/log 2>&1; \
-	passed=$$(sed -n 's/.*\[ *\([0-9]*\) tests successful.*/\1/p' build/$*/log); \
-	failed=$$(sed -n 's/.*\[ *\([0-9]*\) tests failed.*/\1/p' build/$*/log); \
-	[ -n "$$passed" ] || { passed=0; failed=1; }; \
-	echo "$$passed $$failed" > build/$*/counts; \
-	if [ "$$failed" != 0 ]; then \
-	  echo "== $*: $$failed failed (the whole report: build/$*/log)"; \
-	  grep -E '✘|=>|Exception|Error' build/$*/log | grep -v '^\s*at ' | head -60; \
-	fi
+	@$(JAVAC) $(JAVAC_JVM) $(JAVAC_FLAGS) -d $(CLASSES)/main $(LESSON_SOURCES) || { echo "the lessons did not compile"; exit 1; }
+	@$(JAVAC) $(JAVAC_JVM) $(JAVAC_FLAGS) -d $(CLASSES)/kit $(KIT) || { echo "the practice kit did not compile"; exit 1; }
+	@$(JAVAC) $(JAVAC_JVM) --release 17 -cp $(CLASSES)/main:$(CLASSES)/kit:$(JUNIT_JAR) -d $(CLASSES)/test $(TEST_SOURCES) \
+	  || { echo "the tests did not compile"; exit 1; }
+	@touch $@
 
-# Runs the suite-NN targets named in $(1), one per core (the long bad-input suite first, beside
-# the lessons), each suite's output kept together;
-# then prints their sum and fails if any test failed.
+# The suites run in two JVMs side by side, not one each: a JVM with JUnit costs more to start than
+# many a suite's tests. The practice lane runs the practice suite, with the quick compiler (it
+# spends its time in javac, in-process) and without the lessons on its class path (it compiles
+# them itself); the other lane runs every other suite, JOBS test classes at a time, each class's
+# tests in order. (The serial collector: for small, short JVMs it costs a third less CPU than G1.)
+# A lane writes JUnit's whole report to build/lane-NAME/log and its XML report beside it.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PARALLEL := --config junit.jupiter.execution.parallel.enabled=true \
+	--config junit.jupiter.execution.parallel.mode.classes.default=concurrent \
+	--config junit.jupiter.execution.parallel.config.strategy=fixed \
+	--config junit.jupiter.execution.parallel.config.fixed.parallelism=$(JOBS)
+classes_of = $(foreach s,$(1),$(basename $(notdir $(wildcard tests/$(s)/*.java))))
+# $(1) the lane's name, $(2) its suites, $(3) its JVM's flags and class path
+define lane
+( rm -rf build/lane-$(1); mkdir -p build/lane-$(1); \
+  $(JAVA) -XX:+UseSerialGC $(3) org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors \
+    --details=tree --fail-if-no-tests --reports-dir build/lane-$(1) $(PARALLEL) \
+    $(addprefix --select-class ,$(call classes_of,$(2))) > build/lane-$(1)/log 2>&1 )
+endef
+
+# Compiles, runs the suites named in $(1) in their lanes, then prints a line per suite (its tests
+# counted from the XML reports, by class), their sum, and what failed; fails if any test failed. A
+# failure the XML cannot place (a test engine that could not start) counts against its lane.
+count = awk 'BEGIN { RS = "<testcase " } FNR > 1 && match($$0, /classname="[^"]*"/) { \
+	c = substr($$0, RSTART + 11, RLENGTH - 12); seen[c] = 1; \
+	if ($$0 ~ /\n<(failure|error)[ >]/) f[c]++; else if ($$0 !~ /\n<skipped/) p[c]++ } \
+	END { for (c in seen) print c, p[c] + 0, f[c] + 0 }'
 define summarise
 @mkdir -p build; touch build/tests-started
-@$(MAKE) -s --no-print-directory -k -j$(JOBS) --output-sync=target $(addprefix suite-,$(1)) || true
-@passed=0; failed=0; \
+@$(MAKE) -s --no-print-directory $(CLASSES)/.done
+@$(if $(filter practice,$(1)),$(call lane,practice,practice,$(QUICK_JIT) -cp $(JUNIT_JAR):$(CLASSES)/kit:$(CLASSES)/test) &) \
+ $(if $(filter-out practice,$(1)),$(call lane,main,$(filter-out practice,$(1)),-cp $(JUNIT_JAR):$(CLASSES)/main:$(CLASSES)/test) &) \
+ wait
+@lanes="$(if $(filter practice,$(1)),build/lane-practice) $(if $(filter-out practice,$(1)),build/lane-main)"; \
+$(count) $$(for l in $$lanes; do ls $$l/TEST-junit-jupiter.xml 2>/dev/null; done) /dev/null > build/counts; \
+passed=0; failed=0; \
 for n in $(1); do \
-  read p f < build/$$n/counts; passed=$$((passed + p)); failed=$$((failed + f)); \
+  p=0; f=0; \
+  for c in $$(ls tests/$$n/*.java | xargs -n1 basename | sed 's/\.java$$//'); do \
+    read -r pc fc < <(awk -v c="$$c" '$$1 == c { print $$2, $$3 }' build/counts); p=$$((p + $${pc:-0})); f=$$((f + $${fc:-0})); \
+  done; \
+  [ $$((p + f)) -gt 0 ] || f=1; \
+  passed=$$((passed + p)); failed=$$((failed + f)); \
   printf '%-8s %4d passed, %d failed\n' "$$n" "$$p" "$$f"; \
+done; \
+for lane in $$lanes; do \
+  log=$$lane/log; sums=$$(sed -n 's/.*\[ *\([0-9]*\) \(tests\|containers\) failed.*/\1/p' $$log 2>/dev/null | paste -sd+); \
+  if [ $$(( $${sums:-1} )) != 0 ]; then \
+    [ $$failed -gt 0 ] || failed=1; \
+    echo; echo "== what failed (the whole report: $$log)"; \
+    grep -E '✘|=>|Exception|Error' $$log | grep -v '^\s*at ' | head -60; \
+  fi; \
 done; \
 touched=$$(find out -type f -newer build/tests-started 2>/dev/null | head -3); \
 if [ -n "$$touched" ]; then echo "tests wrote into out/ (they must use a temporary folder): $$touched"; failed=$$((failed + 1)); fi; \
@@ -78,7 +110,7 @@ echo; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 endef
 
 test: $(JUNIT_JAR)
-	$(call summarise,$(TESTED))
+	$(call summarise,$(SUITES))
 
 $(SUITES:%=test-%): test-%: $(JUNIT_JAR)
 	$(call summarise,$*)

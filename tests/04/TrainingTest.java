@@ -58,15 +58,7 @@ class TrainingTest {
 
     /** What step 1 prints for one seed, captured in this JVM. */
     static String stepOne(long seed) {
-        java.io.PrintStream stdout = System.out;
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            Training.learnXor(new Random(seed), 10_000, 0.5);
-        } finally {
-            System.setOut(stdout);
-        }
-        return printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return LessonRun.printed(() -> Training.learnXor(new Random(seed), 10_000, 0.5));
     }
 
     @Test

@@ -138,15 +138,7 @@ class ClassificationTest {
     /** Runs main in this JVM (faster than a new one), its pictures going to a temporary folder, and returns what it printed. */
     static String mainOutput(String... args) {
         Classification.out = pictures;
-        var printed = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream stdout = System.out;
-        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            Classification.main(args);
-        } finally {
-            System.setOut(stdout);
-        }
-        return printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return LessonRun.printed(() -> Classification.main(args));
     }
 
     @Test

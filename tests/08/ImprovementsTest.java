@@ -3,10 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -204,15 +201,7 @@ class ImprovementsTest {
     /** Runs main in this JVM (faster than a new one), its pictures going to a temporary folder, and returns what it printed. */
     static String mainOutput(String... args) {
         Improvements.out = pictures;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            Improvements.main(args);
-        } finally {
-            System.setOut(stdout);
-        }
-        return printed.toString(StandardCharsets.UTF_8);
+        return LessonRun.printed(() -> Improvements.main(args));
     }
 
     @Test
@@ -296,15 +285,7 @@ class ImprovementsTest {
 
     @Test
     void rateAndEpochsReachStepTwo() {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            Improvements.plainAgainstAll(42, 50, 0.3);
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = printed.toString(StandardCharsets.UTF_8);
+        String out = LessonRun.printed(() -> Improvements.plainAgainstAll(42, 50, 0.3));
         assertTrue(out.contains("learning rate 0.3, up to 50 epochs"), out);
         assertEquals(2, out.lines().filter(l -> l.contains("total error from before training to epoch 50,")).count(), out);
         for (String[] args : new String[][] {{"--rate", "NaN"}, {"--epochs", "4294967297"}}) {

@@ -77,15 +77,7 @@ class DigitsTest {
     }
 
     static String printed(Runnable code) {
-        java.io.PrintStream before = System.out;
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            code.run();
-        } finally {
-            System.setOut(before);
-        }
-        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return LessonRun.printed(code);
     }
 
     @Test

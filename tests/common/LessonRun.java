@@ -1,5 +1,8 @@
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,6 +50,42 @@ record LessonRun(int exitCode, String out, String err) {
         } catch (IOException | InterruptedException e) {
             throw new AssertionError("could not run " + mainClass + ": " + e, e);
         }
+    }
+
+    /** The captures of the threads that are capturing; see printed. */
+    static final ThreadLocal<ByteArrayOutputStream> CAPTURES = new ThreadLocal<>();
+    static final PrintStream STDOUT = System.out, ROUTER = new PrintStream(new OutputStream() {
+        public void write(int b) throws IOException {
+            sink().write(b);
+        }
+
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            sink().write(bytes, offset, length);
+        }
+
+        OutputStream sink() {
+            ByteArrayOutputStream capture = CAPTURES.get();
+            return capture != null ? capture : STDOUT;
+        }
+    }, true, StandardCharsets.UTF_8);
+
+    /**
+     * What the code prints on System.out from this thread, captured instead of shown. make runs two
+     * test classes at a time in one JVM, so System.out is not swapped per call (the other class's
+     * printing would land in this capture): it is swapped once, for a stream that gives each
+     * thread's printing to that thread's capture, or to the real stdout when it has none.
+     */
+    static String printed(Runnable code) {
+        System.setOut(ROUTER);
+        ByteArrayOutputStream capture = new ByteArrayOutputStream();
+        CAPTURES.set(capture);
+        try {
+            code.run();
+        } finally {
+            ROUTER.flush();
+            CAPTURES.remove();
+        }
+        return capture.toString(StandardCharsets.UTF_8);
     }
 
     static Path temporaryFolder() {

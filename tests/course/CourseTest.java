@@ -3,15 +3,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -180,6 +186,31 @@ class CourseTest {
         int usage = lesson.lines.indexOf("    static final String USAGE = \"\"\"");
         assertTrue(usage > banner, lesson.file + ": USAGE should open the lesson part as a text block");
         assertEquals(run, lesson.lines.get(usage + 1).strip(), lesson.file + ": the header's Run line and USAGE differ");
+    }
+
+    /**
+     * make compiles every lesson with one javac, into one folder, where a lesson could use another's
+     * classes unnoticed; java lessons/NN/Name.java compiles the file alone. So does this check.
+     */
+    @ParameterizedTest(name = "lesson {0}")
+    @MethodSource("numbers")
+    void compilesAlone(String number) throws IOException {
+        Lesson lesson = lesson(number);
+        Path classes = Files.createTempDirectory("lesson " + number + " alone ");
+        try {
+            StringWriter errors = new StringWriter();
+            JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+            try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, StandardCharsets.US_ASCII)) {
+                boolean ok = javac.getTask(errors, files, null,
+                        List.of("--release", "17", "-Xlint:all,-serial", "-Werror", "-proc:none", "-d", classes.toString()),
+                        null, files.getJavaFileObjects(lesson.file)).call();
+                assertTrue(ok, lesson.file + " does not compile on its own:\n" + errors);
+            }
+        } finally {
+            try (Stream<Path> paths = Files.walk(classes)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @ParameterizedTest(name = "lesson {0}")

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.TestFactory;
  * lesson's own USAGE and the ranges its main gives Flags.number and Flags.decimal, so a new flag
  * is tried without anyone remembering to add it; the data cases write broken files of each
  * format. A case runs the lesson in a fresh JVM, except one that Flags.parse alone refuses
- * (unknown, repeated or value-less flags), which is tried on the lesson's own parser in this JVM.
+ * (unknown, repeated or value-less flags) or a value Flags.number or .decimal refuses (not a
+ * number, negative, zero), which is tried on the lesson's own parser in this JVM.
  */
 class BadInputTest {
     static final Path WORK = temporaryFolder();
@@ -191,6 +192,35 @@ class BadInputTest {
         });
     }
 
+    /**
+     * A value that the lesson's Flags.number (or .decimal, when min and max are doubles) must refuse
+     * with the bounds its main gives, tried in this JVM: one UserError line naming the flag. (For
+     * each flag one out-of-range value also runs the lesson, to show that main passes those bounds
+     * and turns the UserError into one line and exit 2.)
+     */
+    static DynamicTest valueError(Lesson lesson, String name, Number min, Number max, String value) {
+        return dynamicTest(lesson.main + " " + name + " " + value, () -> {
+            Class<?> flags = Class.forName(lesson.main + "$Flags");
+            Method parse = flags.getDeclaredMethod("parse", String[].class);
+            parse.setAccessible(true);
+            Object given = parse.invoke(null, (Object) new String[] {name, value});
+            InvocationTargetException e;
+            if (min instanceof Double) {
+                Method decimal = flags.getDeclaredMethod("decimal", String.class, double.class, double.class, double.class);
+                decimal.setAccessible(true);
+                e = assertThrows(InvocationTargetException.class, () -> decimal.invoke(given, name, min, min, max));
+            } else {
+                Method number = flags.getDeclaredMethod("number", String.class, long.class, long.class, long.class);
+                number.setAccessible(true);
+                e = assertThrows(InvocationTargetException.class, () -> number.invoke(given, name, min, min, max));
+            }
+            String message = e.getCause().getMessage();
+            assertEquals("UserError", e.getCause().getClass().getSimpleName(), String.valueOf(e.getCause()));
+            assertEquals(1, message.lines().count(), message);
+            assertTrue(message.startsWith(name + " ") && !message.contains("Exception"), message);
+        });
+    }
+
     @TestFactory
     Stream<DynamicTest> everyFlagRefusesBadValues() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
@@ -212,17 +242,18 @@ class BadInputTest {
                 if (range != null) {
                     String valid = "" + Math.max(range[0], Math.min(range[1], 1));
                     tests.add(parseError(lesson, name, valid, name, valid));
-                    tests.add(error(lesson, name, "abc")); // not a number
-                    if (range[0] > -1) tests.add(error(lesson, name, "-1")); // negative
-                    if (range[0] > 0) tests.add(error(lesson, name, "0")); // zero
-                    // too large for an int (it would wrap round to 1), or for a long
+                    tests.add(valueError(lesson, name, range[0], range[1], "abc")); // not a number
+                    if (range[0] > -1) tests.add(valueError(lesson, name, range[0], range[1], "-1")); // negative
+                    if (range[0] > 0) tests.add(valueError(lesson, name, range[0], range[1], "0")); // zero
+                    // too large for an int (it would wrap round to 1), or for a long: run, so main's own bounds are tried
                     tests.add(error(lesson, name, range[1] < 4294967297L ? "4294967297" : "99999999999999999999"));
                 } else if (lesson.decimalRange(name) != null) {
                     double[] r = lesson.decimalRange(name);
                     tests.add(parseError(lesson, name, "" + r[1], name, "" + r[1]));
-                    for (String bad : List.of("abc", "NaN", "Infinity", "1e400")) tests.add(error(lesson, name, bad));
-                    tests.add(error(lesson, name, "" + (r[0] - 1e-9 - Math.abs(r[0])))); // zero or negative
-                    tests.add(error(lesson, name, "" + (r[1] * 2 + 1)));
+                    for (String bad : List.of("abc", "NaN", "Infinity", "1e400", "" + (r[0] - 1e-9 - Math.abs(r[0])))) { // the last: zero or negative
+                        tests.add(valueError(lesson, name, r[0], r[1], bad));
+                    }
+                    tests.add(error(lesson, name, "" + (r[1] * 2 + 1))); // run, so main's own bounds are tried
                 } else if (!lesson.source.contains("number(\"" + name + "\"")) {
                     tests.add(error(lesson, name, WORK.resolve("no such file").toString()));
                     tests.add(parseError(lesson, name, "x", name, "y"));
@@ -308,7 +339,9 @@ class BadInputTest {
 
     /** A folder of IDX files: the course's own, with one of them replaced by the given bytes (gzipped). */
     static Path idxFolder(String name, String replaced, byte[] content) throws IOException {
-        Path dir = Files.createDirectories(WORK.resolve("idx").resolve(name));
+        Path dir = WORK.resolve("idx").resolve(name);
+        if (Files.isDirectory(dir)) return dir; // made for an earlier lesson
+        Files.createDirectories(dir);
         for (String file : IDX) {
             if (file.equals(replaced)) gzip(dir.resolve(file), content);
             else Files.copy(Path.of("datasets", "mnist", file), dir.resolve(file));
