@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -230,22 +227,9 @@ class ConvolutionTest {
         }
     }
 
-    /** What a static method of the lesson prints. */
-    static String printed(Runnable lesson) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            lesson.run();
-        } finally {
-            System.setOut(saved);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
     void theExercisesPrintTheirConclusions() {
-        String padding = printed(Convolution::exercisePadding), counting = printed(Convolution::exerciseCounting);
+        String padding = LessonRun.printed(Convolution::exercisePadding), counting = LessonRun.printed(Convolution::exerciseCounting);
         assertTrue(padding.contains("the output is 1x4x4, the input's own size"), padding);
         assertTrue(padding.contains("cropping the gradient is padding's backward"), padding);
         // conv 1x28x28 -> 8x24x24: 8 * 25 + 8 = 208 parameters, 8 * 24 * 24 * 25 = 115200 multiply-adds
