@@ -50,7 +50,7 @@ import javax.imageio.ImageIO;
  * Carried: Layer, Dense, ActivationLayer, Activation, Loss, Network, compare, Matrix,
  * SoftmaxCrossEntropy, glorotUniform, shuffle, Dataset, the IDX reader (load, find, Idx), shifted,
  * Optimizer, Adam, Schedule, History and Progress from lesson 13; ConfusionChart, DigitGrid,
- * confusion and printMostConfused from lesson 12.
+ * canvas, centred, argmax, confusion and printMostConfused from lesson 12.
  * Changed: gradientCheck also checks each Conv2D's kernels and biases. Lesson 13's optimizers and
  * step, which knew only Dense layers, are replaced by ones that step Conv2D layers too (always with
  * Adam); lesson 13's other optimizers, Kind, the bowl and its pictures are left out.
