@@ -10,6 +10,10 @@ import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,15 +51,19 @@ import javax.imageio.ImageIO;
  * forwardIm2col and backwardIm2col, the products); MaxPool; Flatten; requireShape, sample and
  * eachSample; optimizers and step for Conv2D and Dense; the CNN (cnn), its training (train,
  * classify) and the pictures of filters and feature maps.
- * Carried: Layer, Dense, ActivationLayer, Activation, Loss, Network, compare, Matrix,
- * SoftmaxCrossEntropy, glorotUniform, shuffle, Dataset, the IDX reader (load, find, Idx), shifted,
- * Optimizer, Adam, Schedule, History and Progress from lesson 13; ConfusionChart, DigitGrid,
- * canvas, centred, argmax, confusion and printMostConfused from lesson 12.
- * Changed: gradientCheck also checks each Conv2D's kernels and biases. Lesson 13's optimizers and
- * step, which knew only Dense layers, are replaced by ones that step Conv2D layers too (always with
- * Adam); lesson 13's other optimizers, Kind, the bowl and its pictures are left out.
+ * Carried: Layer and Network (with training(on)), Dense, ActivationLayer, Activation, Loss,
+ * compare, Matrix, SoftmaxCrossEntropy, glorotUniform, shuffle, Dataset, the IDX reader (load,
+ * find, Idx), shifted, Optimizer, Adam, Schedule, Progress and modelPath from lesson 14; History
+ * from lesson 13; ConfusionChart, DigitGrid, canvas, centred, argmax, confusion and
+ * printMostConfused from lesson 12.
+ * Changed: ModelFile (lesson 14's model file) gains three kinds of layer, conv2d, maxpool and
+ * flatten, each written with the volume it reads, and loses dropout (there is no Dropout here) and
+ * shape; load takes no Random. gradientCheck also checks each Conv2D's kernels and biases.
+ * Lesson 14's step, which knew only Dense layers, is replaced by one that steps Conv2D layers too
+ * (with optimizers, always Adam); saveAndCheck predicts in chunks. Lesson 14's Dropout, its
+ * regularisers, EarlyStopping and its digit reader are left out.
  *
- * Run: java lessons/15/Convolution.java [--epochs N] [--rate X] [--seed N] [--data-dir DIR] [--bench] [--exercise 1|2]
+ * Run: java lessons/15/Convolution.java [--epochs N] [--rate X] [--seed N] [--data-dir DIR] [--save FILE] [--load FILE] [--bench] [--exercise 1|2]
  */
 public class Convolution {
 
@@ -64,6 +72,9 @@ public class Convolution {
         Matrix forward(Matrix input);
 
         Matrix backward(Matrix outputGradient, double learningRate);
+
+        /** Training (true) or evaluation (false) mode: only a layer that acts differently while it learns, as Dropout does, listens. */
+        default void training(boolean on) {}
     }
 
     /** Fully connected: Y = X*W + B, with W of size inputs x outputs and B one row of biases. */
@@ -183,6 +194,11 @@ public class Convolution {
         Matrix predict(Matrix x) {
             for (Layer layer : layers) x = layer.forward(x);
             return x;
+        }
+
+        /** Puts every layer in training mode (true) or evaluation mode (false). */
+        void training(boolean on) {
+            for (Layer layer : layers) layer.training(on);
         }
 
         /** Passes dE/dY from the loss back through every layer (each one takes its step); returns dE/dX of the input. */
@@ -1213,14 +1229,227 @@ public class Convolution {
         }
     }
 
+    // ---------------------------------------------------------------- saving and loading a model
+
+    /**
+     * A trained network as a file (see README, "The model file"). Big-endian binary, as
+     * DataOutputStream writes it: the magic word "JNNM", the format version (an int), the number of
+     * layers (an int), then each layer as its kind (a string: a 2-byte length, then ASCII) and what
+     * that kind needs. "dense": inputs and outputs (ints), then the weights row by row and the biases
+     * (doubles, 8 bytes each, so they come back bit for bit). "activation": its name (a string,
+     * "SIGMOID", "TANH", "RELU" or "LEAKY_RELU"). (Lesson 14's "dropout" is left out: this lesson has
+     * no Dropout layer.) Lesson 15 adds
+     * three kinds, each starting with the volume it reads (channels, height, width: ints):
+     * "conv2d", then k and the number of kernels (ints), the kernels row by row (kernel o's
+     * C k k numbers, as Conv2D keeps them) and the biases (doubles); "maxpool" and "flatten",
+     * nothing more. Nothing follows the last layer. A new kind of layer is a new kind string, read
+     * and written by one more case.
+     */
+    static class ModelFile {
+        static final int MAGIC = 0x4A4E4E4D, VERSION = 1, MAX_LAYERS = 1000, MAX_SIDE = 1000; // "JNNM"
+        static final long MAX_BYTES = 1L << 30; // 1 GiB: far beyond any model here, and a limit on what a damaged file can ask for
+
+        /** Writes net to file through a temporary file in the same folder, moved into place when complete. */
+        static void save(Network net, Path file) {
+            Path dir = file.toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(dir);
+                Path partial = Files.createTempFile(dir, ".partial-", ".jnn");
+                try {
+                    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(partial)))) {
+                        write(net, out);
+                    }
+                    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(partial);
+                }
+            } catch (IOException e) {
+                throw new UserError("could not write " + file + " (" + e.getMessage() + "); check the folder, or free some disk space");
+            }
+        }
+
+        static void write(Network net, DataOutputStream out) throws IOException {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(net.layers.size());
+            for (Layer layer : net.layers) {
+                if (layer instanceof Dense d) {
+                    out.writeUTF("dense");
+                    out.writeInt(d.weights.rows());
+                    out.writeInt(d.weights.cols());
+                    for (double w : d.weights.data()) out.writeDouble(w);
+                    for (double b : d.bias.data()) out.writeDouble(b);
+                } else if (layer instanceof ActivationLayer a) {
+                    out.writeUTF("activation");
+                    out.writeUTF(a.activation.name());
+                } else if (layer instanceof Conv2D c) {
+                    out.writeUTF("conv2d");
+                    writeVolume(c.in, out);
+                    out.writeInt(c.k);
+                    out.writeInt(c.out.channels());
+                    for (double w : c.kernels.data()) out.writeDouble(w);
+                    for (double b : c.bias.data()) out.writeDouble(b);
+                } else if (layer instanceof MaxPool p) {
+                    out.writeUTF("maxpool");
+                    writeVolume(p.in, out);
+                } else if (layer instanceof Flatten f) {
+                    out.writeUTF("flatten");
+                    writeVolume(f.in, out);
+                } else {
+                    throw new IllegalArgumentException("no kind in the model file for a " + layer.getClass().getSimpleName());
+                }
+            }
+        }
+
+        /**
+         * Reads a network written by save, checking everything on the way: a wrong magic word or
+         * version, an unknown kind, a size that does not fit the bytes left, layers whose sizes do
+         * not join up, a number that is NaN or infinite, bytes cut off or left over: each is a
+         * UserError naming the file.
+         */
+        static Network load(Path file) {
+            if (!Files.isRegularFile(file)) {
+                throw new UserError(file + " is not a file" + (Files.exists(file) ? " but a folder or a device" : "")
+                        + "; --load needs a model written by --save");
+            }
+            try {
+                if (Files.size(file) > MAX_BYTES) throw new UserError(file + " is larger than 1 GiB: it is not a model this lesson wrote");
+                byte[] bytes = Files.readAllBytes(file);
+                DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+                Network net = read(file, in);
+                if (in.available() > 0) throw damaged(file, in.available() + " bytes follow its last layer");
+                return net;
+            } catch (EOFException e) {
+                throw new UserError(file + " is truncated: it ends in the middle of the model; save it again");
+            } catch (IOException e) {
+                throw new UserError("could not read " + file + " (" + e.getMessage() + ")");
+            }
+        }
+
+        static Network read(Path file, DataInputStream in) throws IOException {
+            int magic = in.readInt();
+            if (magic != MAGIC) throw new UserError(String.format("%s starts with 0x%08X, not the magic word 0x%08X (JNNM): it is not a model file", file, magic, MAGIC));
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new UserError(file + " is a model file of version " + version + "; this lesson reads version " + VERSION);
+            }
+            int count = in.readInt();
+            if (count < 1 || count > MAX_LAYERS) throw damaged(file, "it announces " + count + " layers (1 to " + MAX_LAYERS + " expected)");
+            Network net = new Network();
+            int width = -1; // the numbers per sample flowing out of the layers so far; -1 until the first Dense layer
+            for (int i = 0; i < count; i++) {
+                String kind = in.readUTF();
+                switch (kind) {
+                    case "dense" -> {
+                        int inputs = in.readInt(), outputs = in.readInt();
+                        long numbers = (long) inputs * outputs + outputs; // below 2^63: no overflow
+                        if (inputs < 1 || outputs < 1 || numbers > in.available() / Double.BYTES) {
+                            throw inputs < 1 || outputs < 1 ? damaged(file, "layer " + (i + 1) + " is " + inputs + "x" + outputs)
+                                    : new UserError(file + " is truncated: layer " + (i + 1) + " is " + inputs + "x" + outputs
+                                    + ", " + numbers + " numbers, but only " + in.available() + " bytes are left");
+                        }
+                        if (width >= 0 && inputs != width) {
+                            throw damaged(file, "layer " + (i + 1) + " takes " + inputs + " numbers, but the layers before it give " + width);
+                        }
+                        Matrix weights = new Matrix(inputs, outputs), bias = new Matrix(1, outputs);
+                        for (Matrix m : List.of(weights, bias)) {
+                            for (int k = 0; k < m.size(); k++) {
+                                m.data()[k] = in.readDouble();
+                                if (!Double.isFinite(m.data()[k])) throw damaged(file, "layer " + (i + 1) + " holds " + m.data()[k]);
+                            }
+                        }
+                        net.add(new Dense(weights, bias));
+                        width = outputs;
+                    }
+                    case "activation" -> net.add(new ActivationLayer(activation(file, in.readUTF())));
+                    case "conv2d" -> {
+                        Volume shape = readVolume(file, in, i, width);
+                        int k = in.readInt(), kernels = in.readInt();
+                        if (k < 1 || k > Math.min(shape.height(), shape.width()) || kernels < 1 || kernels > MAX_SIDE) {
+                            throw damaged(file, "layer " + (i + 1) + " has " + kernels + " kernels of " + k + "x" + k + " over " + shape);
+                        }
+                        long numbers = (long) kernels * shape.channels() * k * k + kernels;
+                        if (numbers > in.available() / Double.BYTES) {
+                            throw new UserError(file + " is truncated: layer " + (i + 1) + " needs " + numbers + " numbers, but only "
+                                    + in.available() + " bytes are left");
+                        }
+                        Matrix weights = new Matrix(kernels, shape.channels() * k * k), bias = new Matrix(1, kernels);
+                        for (Matrix m : List.of(weights, bias)) {
+                            for (int j = 0; j < m.size(); j++) {
+                                m.data()[j] = in.readDouble();
+                                if (!Double.isFinite(m.data()[j])) throw damaged(file, "layer " + (i + 1) + " holds " + m.data()[j]);
+                            }
+                        }
+                        Conv2D conv = new Conv2D(shape, k, weights, bias);
+                        net.add(conv);
+                        width = conv.out.size();
+                    }
+                    case "maxpool" -> {
+                        Volume shape = readVolume(file, in, i, width);
+                        if (shape.height() < 2 || shape.width() < 2) throw damaged(file, "layer " + (i + 1) + " pools " + shape);
+                        MaxPool pool = new MaxPool(shape);
+                        net.add(pool);
+                        width = pool.out.size();
+                    }
+                    case "flatten" -> {
+                        Volume shape = readVolume(file, in, i, width);
+                        net.add(new Flatten(shape));
+                        width = shape.size();
+                    }
+                    default -> throw new UserError(file + ": layer " + (i + 1) + " is of kind '" + printable(kind)
+                            + "', which this lesson does not know (it reads dense, activation, conv2d, maxpool, flatten and dropout)");
+                }
+            }
+            if (width < 0) throw damaged(file, "it has no dense layer");
+            net.use(new SoftmaxCrossEntropy());
+            return net;
+        }
+
+        static void writeVolume(Volume v, DataOutputStream out) throws IOException {
+            out.writeInt(v.channels());
+            out.writeInt(v.height());
+            out.writeInt(v.width());
+        }
+
+        /** The volume a layer reads; it must be what the layers before it give (width numbers a sample), if any came before. */
+        static Volume readVolume(Path file, DataInputStream in, int layer, int width) throws IOException {
+            int c = in.readInt(), h = in.readInt(), w = in.readInt();
+            if (c < 1 || h < 1 || w < 1 || c > MAX_SIDE || h > MAX_SIDE || w > MAX_SIDE) {
+                throw damaged(file, "layer " + (layer + 1) + " reads " + c + "x" + h + "x" + w + " (sizes from 1 to " + MAX_SIDE + " expected)");
+            }
+            Volume v = new Volume(c, h, w);
+            if (width >= 0 && v.size() != width) {
+                throw damaged(file, "layer " + (layer + 1) + " reads " + v + " = " + v.size() + " numbers, but the layers before it give " + width);
+            }
+            return v;
+        }
+
+        static Activation activation(Path file, String name) {
+            for (Activation a : Activation.values()) if (a.name().equals(name)) return a;
+            throw damaged(file, "an activation named '" + printable(name) + "'");
+        }
+
+        static UserError damaged(Path file, String what) {
+            return new UserError(file + " is damaged: " + what + "; save the model again");
+        }
+
+        /** A string from a damaged file, safe to print on one line. */
+        static String printable(String s) {
+            String shown = s.length() > 30 ? s.substring(0, 30) + "..." : s;
+            return shown.replaceAll("[^\\x20-\\x7E]", "?");
+        }
+    }
+
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/15/Convolution.java [--epochs N] [--rate X] [--seed N] [--data-dir DIR] [--bench] [--exercise 1|2]
+            java lessons/15/Convolution.java [--epochs N] [--rate X] [--seed N] [--data-dir DIR] [--save FILE] [--load FILE] [--bench] [--exercise 1|2]
               --epochs N      epochs of training on MNIST (default 12)
               --rate X        Adam's learning rate at the start; cosine decay takes it towards 0 (default 0.002)
               --seed N        the seed of the starting weights and the order of the images (default 42)
               --data-dir DIR  a folder of MNIST-style IDX files (default: datasets/mnist)
+              --save FILE     save the trained CNN to FILE, a name ending in .jnn (lesson 14's model file)
+              --load FILE     use a CNN saved with --save instead of training one: its accuracy and pictures
               --bench         only time the two implementations of the first convolution layer
               --exercise N    run exercise N of the README instead of the lesson""";
 
@@ -1235,6 +1464,11 @@ public class Convolution {
             double rate = flags.decimal("--rate", RATE, 1e-6, 1);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
             int exercise = (int) flags.number("--exercise", 0, 0, 2);
+            Path save = flags.has("--save") ? modelPath(flags.given.get("--save")) : null;
+            if (flags.has("--load") && (save != null || flags.has("--bench") || exercise != 0)) {
+                throw new UserError("--load uses a saved model as it is: leave out --save, --bench and --exercise");
+            }
+            Network loaded = flags.has("--load") ? digitModel(Path.of(flags.given.get("--load"))) : null;
             switch (exercise) {
                 case 1 -> exercisePadding();
                 case 2 -> exerciseCounting();
@@ -1246,7 +1480,13 @@ public class Convolution {
                         return;
                     }
                     Dataset test = load(dir, "t10k", Integer.MAX_VALUE, 3, "to test on (an accuracy of fewer says little)");
-                    lesson(train, test, shown(dir), epochs, rate, seed);
+                    if (loaded != null) {
+                        System.out.println("Lesson 15: the CNN saved in " + flags.given.get("--load"));
+                        System.out.println("   " + describe(loaded));
+                        report(loaded, test, shown(dir));
+                    } else {
+                        lesson(train, test, shown(dir), epochs, rate, seed, save);
+                    }
                 }
             }
         } catch (UserError e) {
@@ -1281,7 +1521,7 @@ public class Convolution {
         return dir.toAbsolutePath().normalize().equals(courseDir().resolve("datasets").resolve("mnist").toAbsolutePath().normalize());
     }
 
-    static void lesson(Dataset train, Dataset test, Path data, int epochs, double rate, long seed) {
+    static void lesson(Dataset train, Dataset test, Path data, int epochs, double rate, long seed, Path save) {
         System.out.println("Lesson 15: convolution, a CNN that reads MNIST");
         handExample();
         bench(train, seed, 5);
@@ -1305,6 +1545,12 @@ public class Convolution {
         System.out.println("   epoch   training loss   held-out accuracy, %");
         for (int e = 0; e < epochs; e++) System.out.printf("   %5d %15.4f %21.2f%n", e + 1, history.loss()[e], history.accuracy()[e]);
         System.out.printf("   training took %.1f s%n", history.seconds());
+        if (save != null) saveAndCheck(net, save, test);
+        report(net, test, data);
+    }
+
+    /** The held-out accuracy, the most frequent mistakes, and what the network learned, in words and pictures. */
+    static void report(Network net, Dataset test, Path data) {
         int[] answers = classify(net, test.x());
         double accuracy = 100.0 * correct(answers, test.labels()) / test.size();
         System.out.printf("   held-out accuracy: %d/%d = %.2f%%", correct(answers, test.labels()), test.size(), accuracy);
@@ -1387,12 +1633,49 @@ public class Convolution {
 
     /** The network's answer for every image, CHUNK images at a time (all 2,000 at once would keep every layer's output of all of them). */
     static int[] classify(Network net, Matrix images) {
+        Matrix scores = scores(net, images);
         int[] answers = new int[images.rows()];
-        for (int from = 0; from < images.rows(); from += CHUNK) {
-            Matrix scores = net.predict(images.rows(from, Math.min(from + CHUNK, images.rows())));
-            for (int r = 0; r < scores.rows(); r++) answers[from + r] = argmax(scores, r);
-        }
+        for (int r = 0; r < scores.rows(); r++) answers[r] = argmax(scores, r);
         return answers;
+    }
+
+    /** The network's ten scores for every image, predicted CHUNK images at a time. */
+    static Matrix scores(Network net, Matrix images) {
+        Matrix scores = new Matrix(images.rows(), 10);
+        for (int from = 0; from < images.rows(); from += CHUNK) {
+            Matrix part = net.predict(images.rows(from, Math.min(from + CHUNK, images.rows())));
+            System.arraycopy(part.data(), 0, scores.data(), from * 10, part.size());
+        }
+        return scores;
+    }
+
+    /** The file --save names: it must end in .jnn and must not be a folder (checked before any training). */
+    static Path modelPath(String given) {
+        Path file = Path.of(given);
+        if (!given.endsWith(".jnn") || Files.isDirectory(file)) {
+            throw new UserError("--save takes the name of a file ending in .jnn (for example out/digits.jnn), not '" + given + "'");
+        }
+        return file;
+    }
+
+    /** Lesson 14's check, CHUNK images at a time: saves the model, loads it back, and compares their scores on the test set. */
+    static void saveAndCheck(Network net, Path file, Dataset test) {
+        ModelFile.save(net, file);
+        Matrix before = scores(net, test.x()), after = scores(ModelFile.load(file), test.x());
+        boolean same = Arrays.equals(before.data(), after.data());
+        System.out.printf("   saved: %s (%d bytes); loaded back, its %d scores are %s%n", file, file.toFile().length(), before.size(),
+                same ? "the same, bit for bit" : "DIFFERENT");
+    }
+
+    /** A model file that holds a CNN for this lesson's digits: a convolution of 1x28x28 first, ten scores last. */
+    static Network digitModel(Path file) {
+        Network net = ModelFile.load(file);
+        Layer first = net.layers.get(0), last = net.layers.get(net.layers.size() - 1);
+        if (!(first instanceof Conv2D c && c.in.equals(DIGIT)) || !(last instanceof Dense d && d.weights.cols() == 10)) {
+            throw new UserError(file + " holds a network that does not start with a convolution of " + DIGIT
+                    + " digits and end with ten scores; --load needs a CNN saved by this lesson's --save");
+        }
+        return net;
     }
 
     static int correct(int[] answers, int[] labels) {

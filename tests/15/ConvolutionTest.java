@@ -169,6 +169,31 @@ class ConvolutionTest {
                 new Convolution.Matrix(1, 9), new Convolution.Matrix(1, 1)));
     }
 
+    // ------------------------------------------------------------ saving and loading
+
+    @Test
+    void aSavedCnnLoadsBackBitForBitAndABrokenFileIsRefused(@TempDir Path dir) throws IOException {
+        Convolution.Network net = Convolution.cnn(new Random(4));
+        Path file = dir.resolve("cnn.jnn");
+        Convolution.ModelFile.save(net, file);
+        Convolution.Network back = Convolution.digitModel(file);
+        assertEquals(Convolution.describe(net), Convolution.describe(back));
+        Convolution.Matrix x = Convolution.Matrix.random(3, 784, new Random(5));
+        assertArrayEquals(net.predict(x).data(), back.predict(x).data()); // exactly: doubles are written whole
+        byte[] bytes = Files.readAllBytes(file);
+        // the second layer's kind starts after the header (12 bytes) and the conv2d layer: "conv2d" (2 + 6 bytes),
+        // its volume and k and kernel count (5 ints), 8 x 25 kernel weights and 8 biases (doubles)
+        int second = 12 + 8 + 20 + 8 * (8 * 25 + 8);
+        assertEquals("activation", new String(bytes, second + 2, 10, java.nio.charset.StandardCharsets.US_ASCII));
+        Files.write(dir.resolve("truncated.jnn"), Arrays.copyOf(bytes, bytes.length / 2));
+        ByteBuffer wrongVolume = ByteBuffer.wrap(bytes.clone());
+        wrongVolume.putInt(12 + 8 + 4, 29); // the first convolution now reads 1x29x28 digits: its kernels no longer fit the bytes after
+        Files.write(dir.resolve("wrong volume.jnn"), wrongVolume.array());
+        for (String name : new String[] {"truncated.jnn", "wrong volume.jnn"}) {
+            assertThrows(Convolution.UserError.class, () -> Convolution.digitModel(dir.resolve(name)), name);
+        }
+    }
+
     // ------------------------------------------------------------ training, and the whole lesson
 
     @Test
