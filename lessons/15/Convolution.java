@@ -707,7 +707,6 @@ public class Convolution {
         }
     }
 
-
     /**
      * Momentum and RMSprop together: m, a running mean of g, and v, a running mean of g^2, both
      * starting at 0. Divided by 1 - beta^t they are means again rather than sums biased towards
@@ -760,7 +759,6 @@ public class Convolution {
             };
         }
     }
-
 
     /** What one training run measured: the mean training loss and the held-out accuracy (%) after each epoch. */
     record History(double[] loss, double[] accuracy, double seconds) {}
@@ -2034,7 +2032,6 @@ public class Convolution {
         System.out.println(mistakes.isEmpty() ? "   no mistakes" : line);
     }
 
-
     /** A white canvas with smooth lines and text, and its title centred at the top. */
     static Graphics2D canvas(BufferedImage image, String title) {
         Graphics2D g = image.createGraphics();
@@ -2227,7 +2224,6 @@ public class Convolution {
             g.drawString(label, x + 9, y + 5);
         }
     }
-
 
     // ---------------------------------------------------------------- exercises
 
