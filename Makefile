@@ -5,7 +5,8 @@
 #   make run-03      run lesson 03 as its README says (ARGS="--seed 7" passes flags)
 #   make diff-03     what lesson 03 changes in the network code of lesson 02
 #   make lessons     run every lesson's default demo, in order
-#   make bench       the speed benchmark of lesson 09 (matrix products and training times)
+#   make bench       the speed benchmarks of lesson 09 (matrix products and training times) and lesson 15
+#                    (convolution as loops against im2col)
 #   make practice-03 your own copy of lesson 03 in practice/03/, its key methods left for you to
 #                    write (FORCE=1 starts over); make check-03 checks them, one line per method
 #   make clean       remove build/ and out/
@@ -140,6 +141,7 @@ lessons:
 
 bench:
 	$(JAVA) lessons/09/Speedy.java --bench
+	$(JAVA) lessons/15/Convolution.java --bench
 
 # JUnit 5's console launcher, fetched once from Maven Central (or give JUNIT_JAR=/path/to.jar).
 $(JUNIT_JAR):
