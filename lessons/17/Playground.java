@@ -58,8 +58,10 @@ import javax.imageio.ImageIO;
  * Loss, gradientCheck, compare, Matrix, SoftmaxCrossEntropy, glorotUniform, shuffle, the optimizers
  * (Optimizer, Sgd, Momentum, Nesterov, AdaGrad, RmsProp, Adam) and step from lesson 13; and
  * MeanSquaredError from lesson 12; all unchanged.
- * Changed: nothing carried. Lesson 13's optimizers(Network, Kind, rate) is replaced by
- * optimizers(Network, name, rate): the page names an optimizer, and picks its own rate.
+ * Changed: nothing carried. ModelFile is lesson 14's, not lesson 15's, which writes convolution
+ * layers the playground has not and leaves out the dropout it has. Lesson 13's optimizers(Network,
+ * Kind, rate) is replaced by optimizers(Network, name, rate): the page names an optimizer, and
+ * picks its own rate.
  *
  * Run: java lessons/17/Playground.java [--port N] [--setup STATE] [--seed N] [--steps N] [--exercise 1|2]
  */
