@@ -4,7 +4,7 @@
 #   make test-03     one lesson's tests (test-course, test-inputs, test-practice: the other suites alone)
 #   make run-03      run lesson 03 as its README says (ARGS="--seed 7" passes flags)
 #   make diff-03     what lesson 03 changes in the network code of lesson 02
-#   make lessons     run every lesson's default demo, in order
+#   make lessons     run every lesson's default demo, in order (lesson 17 without its page)
 #   make bench       the speed benchmarks of lesson 09 (matrix products and training times) and lesson 15
 #                    (convolution as loops against im2col)
 #   make practice-03 your own copy of lesson 03 in practice/03/, its key methods left for you to
@@ -136,8 +136,9 @@ $(PRACTISED:%=practice-%): practice-%:
 $(PRACTISED:%=check-%): check-%:
 	@$(JAVA) $(QUICK_JIT) tests/practice/kit/Practice.java check $*
 
+# Lesson 17 serves a page until Ctrl-C; here it trains XOR without one and prints the losses.
 lessons:
-	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n || exit 1; done
+	@for n in $(LESSONS); do $(MAKE) -s --no-print-directory run-$$n ARGS="$$([ $$n = 17 ] && echo --steps 300)" || exit 1; done
 
 bench:
 	$(JAVA) lessons/09/Speedy.java --bench
