@@ -76,8 +76,8 @@ endef
 # failure the XML cannot place (a test engine that could not start) counts against its lane.
 count = awk 'BEGIN { RS = "<testcase " } FNR > 1 && match($$0, /classname="[^"]*"/) { \
 	c = substr($$0, RSTART + 11, RLENGTH - 12); seen[c] = 1; \
-	if ($$0 ~ /\n<(failure|error)[ >]/) f[c]++; else if ($$0 !~ /\n<skipped/) p[c]++ } \
-	END { for (c in seen) print c, p[c] + 0, f[c] + 0 }'
+	if ($$0 ~ /\n<(failure|error)[ >]/) f[c]++; else if ($$0 ~ /\n<skipped/) s[c]++; else p[c]++ } \
+	END { for (c in seen) print c, p[c] + 0, f[c] + 0, s[c] + 0 }'
 define summarise
 @mkdir -p build; touch build/tests-started
 @$(MAKE) -s --no-print-directory $(CLASSES)/.done
@@ -86,15 +86,16 @@ define summarise
  wait
 @lanes="$(if $(filter practice,$(1)),build/lane-practice) $(if $(filter-out practice,$(1)),build/lane-main)"; \
 $(count) $$(for l in $$lanes; do ls $$l/TEST-junit-jupiter.xml 2>/dev/null; done) /dev/null > build/counts; \
-passed=0; failed=0; \
+passed=0; failed=0; skipped=0; \
 for n in $(1); do \
-  p=0; f=0; \
+  p=0; f=0; s=0; \
   for c in $$(ls tests/$$n/*.java | xargs -n1 basename | sed 's/\.java$$//'); do \
-    read -r pc fc < <(awk -v c="$$c" '$$1 == c { print $$2, $$3 }' build/counts); p=$$((p + $${pc:-0})); f=$$((f + $${fc:-0})); \
+    read -r pc fc sc < <(awk -v c="$$c" '$$1 == c { print $$2, $$3, $$4 }' build/counts); \
+    p=$$((p + $${pc:-0})); f=$$((f + $${fc:-0})); s=$$((s + $${sc:-0})); \
   done; \
   [ $$((p + f)) -gt 0 ] || f=1; \
-  passed=$$((passed + p)); failed=$$((failed + f)); \
-  printf '%-8s %4d passed, %d failed\n' "$$n" "$$p" "$$f"; \
+  passed=$$((passed + p)); failed=$$((failed + f)); skipped=$$((skipped + s)); \
+  printf '%-8s %4d passed, %d failed%s\n' "$$n" "$$p" "$$f" "$$([ $$s = 0 ] || echo ", $$s skipped (why: build/lane-$$([ $$n = practice ] && echo practice || echo main)/log)")"; \
 done; \
 for lane in $$lanes; do \
   log=$$lane/log; sums=$$(sed -n 's/.*\[ *\([0-9]*\) \(tests\|containers\) failed.*/\1/p' $$log 2>/dev/null | paste -sd+); \
@@ -106,7 +107,7 @@ for lane in $$lanes; do \
 done; \
 touched=$$(find out -type f -newer build/tests-started 2>/dev/null | head -3); \
 if [ -n "$$touched" ]; then echo "tests wrote into out/ (they must use a temporary folder): $$touched"; failed=$$((failed + 1)); fi; \
-echo; echo "$$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+echo; echo "$$passed passed, $$failed failed$$([ $$skipped = 0 ] || echo ", $$skipped skipped")"; [ $$failed -eq 0 ]
 endef
 
 test: $(JUNIT_JAR)
