@@ -1343,7 +1343,7 @@ public class Generalization {
         System.out.printf("%n6. The test set (%d images), looked at once, after every choice was made on validation:%n", test.size());
         System.out.printf("   %s, refit on %d images, seed %d: %.2f%%%s%n", name, all.size(), seed, held, !isCourseMnist(data) ? ""
                 : String.format("; lesson 12's batched run (also %d images): %.2f%%: %s", TRAIN, LESSON_12, held > LESSON_12 ? "higher" : "not higher"));
-        System.out.printf("   mean of the %d seeds: refit %.2f%%, on %d images %.2f%%: the refit %s%n", SEEDS, ours, train.size(), ours7000,
+        System.out.printf("   %d seeds: refit %s%%, on %d images %s%%: the refit %s%n", SEEDS, spread(refitted), train.size(), spread(tests[pick]),
                 ours > ours7000 ? String.format("%.2f points better", ours - ours7000) : String.format("no better (%.2f points)", ours - ours7000));
         System.out.printf("   like for like, both on %d images (step 4): %s %.2f%%, baseline %.2f%%: %s%n", train.size(), name, ours7000, base,
                 ours7000 > base ? String.format("%.2f points better", ours7000 - base) : String.format("no better (%.2f points)", ours7000 - base));
@@ -1352,20 +1352,16 @@ public class Generalization {
 
     /**
      * 5. The last step of model selection: each chosen run again, from the same start, on the training
-     * and validation images together, for the epochs early stopping kept (of the same cosine schedule).
+     * and validation images together, for the whole schedule (nothing is left to stop on).
      */
     static List<Trained> refit(List<Trained> chosen, Dataset all, Dataset validation, int epochs) {
         Regime r = chosen.get(0).regime();
         Regime fixed = new Regime(r.name() + ", refit", r.shifts(), r.dropout(), r.lambda(), 0, r.decoupled());
         List<Trial> trials = new ArrayList<>();
-        int[] kept = new int[chosen.size()];
-        for (int s = 0; s < chosen.size(); s++) {
-            kept[s] = chosen.get(s).curves().kept();
-            trials.add(new Trial(fixed, chosen.get(0).seed() + s, kept[s], epochs, all, validation));
-        }
+        for (Trained run : chosen) trials.add(new Trial(fixed, run.seed(), epochs, all, validation));
         System.out.printf("%n5. Validation chose %s; now each seed again on all %d images (training and validation together),%n"
-                + "   from the same start, for the epochs early stopping kept: %s of the %d-epoch schedule%n",
-                r.name(), all.size(), Arrays.toString(kept), epochs);
+                + "   from the same start, for all %d epochs of the schedule (why not the epochs early stopping kept: see the README)%n",
+                r.name(), all.size(), epochs);
         return runAll(trials);
     }
 
@@ -1552,11 +1548,6 @@ public class Generalization {
      * on the validation set; then done.run() (the progress bar).
      */
     static Curves train(Network net, Dataset data, Dataset validation, int epochs, Regime regime, Random rng, Runnable done) {
-        return train(net, data, validation, epochs, epochs, regime, rng, done);
-    }
-
-    /** As above, but the first epochs of a cosine schedule that is schedule epochs long (a refit stops where validation said). */
-    static Curves train(Network net, Dataset data, Dataset validation, int epochs, int schedule, Regime regime, Random rng, Runnable done) {
         long start = System.nanoTime();
         List<Optimizer> optimizers = new ArrayList<>();
         for (Layer layer : net.layers) if (layer instanceof Dense) optimizers.addAll(List.of(new Adam(RATE), new Adam(RATE)));
@@ -1567,7 +1558,7 @@ public class Generalization {
         int epoch = 0;
         boolean stop = false;
         while (epoch < epochs && !stop) {
-            double rate = Schedule.COSINE.rate(RATE, epoch + 1, schedule);
+            double rate = Schedule.COSINE.rate(RATE, epoch + 1, epochs);
             for (Optimizer o : optimizers) o.rate = rate;
             shuffle(order, rng);
             net.training(true);
@@ -1595,12 +1586,8 @@ public class Generalization {
         return new Curves(c[0], c[1], c[2], c[3], stopping != null ? stopping.bestEpoch : epoch, (System.nanoTime() - start) / 1e9);
     }
 
-    /** One training run to do: a regime, its seed, how many epochs of a cosine schedule how long, on which data. */
-    record Trial(Regime regime, long seed, int epochs, int schedule, Dataset train, Dataset validation) {
-        Trial(Regime regime, long seed, int epochs, Dataset train, Dataset validation) {
-            this(regime, seed, epochs, epochs, train, validation);
-        }
-    }
+    /** One training run to do: a regime, its seed, how many epochs, on which data. */
+    record Trial(Regime regime, long seed, int epochs, Dataset train, Dataset validation) {}
 
     /** What a trial gave: its curves and the trained network. */
     record Trained(Regime regime, long seed, Curves curves, Network net) {}
@@ -1618,7 +1605,7 @@ public class Generalization {
                 futures.add(pool.submit(() -> {
                     Random rng = new Random(t.seed());
                     Network net = network(rng, t.regime().dropout());
-                    Curves c = train(net, t.train(), t.validation(), t.epochs(), t.schedule(), t.regime(), rng, progress::tick);
+                    Curves c = train(net, t.train(), t.validation(), t.epochs(), t.regime(), rng, progress::tick);
                     return new Trained(t.regime(), t.seed(), c, net);
                 }));
             }
