@@ -57,7 +57,8 @@ import javax.imageio.stream.ImageInputStream;
  * New here: Dropout (a layer with a training and an evaluation mode); weightPenalty and
  * addWeightDecay (L2); parameters, restore and EarlyStopping; ModelFile (save and load, with every
  * check); mnistDigit and its steps (grey, ink, inkBox, fit, resample, centred); train with a
- * validation set and a Regime; the learning-curve picture; --predict.
+ * validation set and a Regime; refit (the chosen regime again, on training and validation images
+ * together); the learning-curve picture; --predict.
  * Carried: Dense, ActivationLayer, Activation, Loss, gradientCheck, compare, Matrix,
  * SoftmaxCrossEntropy, glorotUniform, shuffle, shifted, Dataset, the IDX reader (load, find, Idx),
  * Optimizer, Adam, Schedule, step and Progress from lesson 13, unchanged. The other five
