@@ -149,6 +149,27 @@ class GeneralizationTest {
         assertTrue(c.epochs() - c.kept() == 2 || c.epochs() == 12, "it stops 2 epochs after the best, or at the end");
     }
 
+    @Test
+    void theRefitTrainsEachChosenSeedOnAllTheImagesFromTheSameStart() {
+        Generalization.Dataset all = Generalization.load(Path.of("datasets", "mnist"), "train", 300, 1, "x");
+        Generalization.Dataset validation = all.rows(Generalization.range(250, 300));
+        Generalization.Regime regime = Generalization.ALL;
+        double[] none = new double[3];
+        Generalization.Curves stopped = new Generalization.Curves(none, none, none, none, 1, 0); // early stopping kept epoch 1
+        List<Generalization.Trained> chosen = List.of(new Generalization.Trained(regime, 5, stopped, null),
+                new Generalization.Trained(regime, 6, stopped, null));
+        List<Generalization.Trained> refits = Generalization.refit(chosen, all, validation, 3);
+        for (int s = 0; s < 2; s++) {
+            assertEquals(5 + s, refits.get(s).seed());
+            assertEquals(3, refits.get(s).curves().epochs(), "the whole schedule");
+            assertEquals(0, refits.get(s).regime().patience(), "nothing left to stop on");
+        }
+        Random rng = new Random(6); // the same start, all 300 images, the same techniques
+        Generalization.Network net = Generalization.network(rng, regime.dropout());
+        Generalization.train(net, all, validation, 3, new Generalization.Regime("x", true, regime.dropout(), regime.lambda(), 0), rng, () -> {});
+        assertArrayEquals(net.predict(validation.x()).data(), refits.get(1).net().predict(validation.x()).data());
+    }
+
     // ------------------------------------------------------------ the model file
 
     @Test
