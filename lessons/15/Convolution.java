@@ -46,11 +46,12 @@ import javax.imageio.ImageIO;
  * trains conv 5x5x8 -> pool -> conv 5x5x32 -> pool -> dense 10 on MNIST with lesson 13's Adam.
  *
  * Follows: Omar Aflak's "Neural Network from scratch in Python" (its promised convolutional and
- * flatten layers) and Nielsen's chapter 6 (convolutional networks); see README.md.
+ * flatten layers, after The Independent Code's article it links), with im2col as "Deep Learning
+ * from Scratch" teaches it; see README.md.
  * New here: Volume; Conv2D (forwardDirect and backwardDirect, the loops; im2col, col2im,
- * forwardIm2col and backwardIm2col, the products); MaxPool; Flatten; requireShape, sample and
- * eachSample; optimizers and step for Conv2D and Dense; the CNN (cnn), its training (train,
- * classify) and the pictures of filters and feature maps.
+ * forwardIm2col and backwardIm2col, the products, with eachPart, product, productTransposed and
+ * channelsFirst); MaxPool; Flatten; requireShape; optimizers and step for Conv2D and Dense; the
+ * CNN (cnn), its training (train, classify) and the pictures of filters and feature maps.
  * Carried: Layer and Network (with training(on)), Dense, ActivationLayer, Activation, Loss,
  * compare, Matrix, SoftmaxCrossEntropy, glorotUniform, shuffle, Dataset, the IDX reader (load,
  * find, Idx), shifted, Optimizer, Adam, Schedule, Progress and modelPath from lesson 14; History
@@ -1845,15 +1846,19 @@ public class Convolution {
 
     // ---------------------------------------------------------------- 5. what it learned
 
+    static final double EDGE = 1; // pixels between the centres of a filter's positive and negative weights that make it an edge
+
     /**
      * Each first-layer filter in words: where its positive weights (ink wanted) lie, on average,
-     * against its negative ones (blank wanted). Ink on one side and blank on the other is an edge.
+     * against its negative ones (blank wanted). Ink on one side and blank on the other, at least
+     * EDGE pixels apart, is an edge; closer centres make a spot or a line, which looks no one way.
      */
     static void printFilters(Conv2D first) {
         System.out.println("   The first layer's 5x5 filters, each summed up by where its positive weights lie against its negative ones:");
+        int edges = 0;
         for (int o = 0; o < first.out.channels(); o++) {
             double[] plus = new double[3], minus = new double[3]; // weighted sums of the row, of the column, and the weights
-            double lo = 0, hi = 0;
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (int a = 0; a < first.k; a++) {
                 for (int b = 0; b < first.k; b++) {
                     double w = first.kernel(o, 0, a, b);
@@ -1865,10 +1870,21 @@ public class Convolution {
                     hi = Math.max(hi, w);
                 }
             }
-            double down = plus[0] / plus[2] - minus[0] / minus[2], right = plus[1] / plus[2] - minus[1] / minus[2];
-            System.out.printf("   filter %d: weights from %.2f to %.2f; ink wanted %s, blank %s (%.1f pixels apart)%n", o + 1, lo, hi,
-                    direction(down, right), direction(-down, -right), Math.hypot(down, right));
+            System.out.printf("   filter %d: weights from %.2f to %.2f; ", o + 1, lo, hi);
+            if (plus[2] == 0 || minus[2] == 0) {
+                System.out.println("all of one sign, so it looks no one way");
+                continue;
+            }
+            double down = plus[0] / plus[2] - minus[0] / minus[2], right = plus[1] / plus[2] - minus[1] / minus[2], apart = Math.hypot(down, right);
+            if (apart < EDGE) {
+                System.out.printf("ink and blank centred %.1f pixels apart: a spot or a line, no one side%n", apart);
+            } else {
+                edges++;
+                System.out.printf("ink wanted %s, blank %s (%.1f pixels apart): an edge%n", direction(down, right), direction(-down, -right), apart);
+            }
         }
+        System.out.printf("   %d of the %d filters are edges by this measure (ink and blank at least %s pixel apart)%n",
+                edges, first.out.channels(), Chart.label(EDGE));
     }
 
     /** "above", "right", "below left", ...: the nearest of eight directions to (down, right). */
@@ -1979,7 +1995,7 @@ public class Convolution {
         }
         g.setColor(Color.BLACK);
         g.drawString("flattened to " + stages.get(stages.size() - 1).cols() + " numbers, dense to 10 scores, softmax: the probability of each digit", 20, y + 14);
-        y += 24;
+        y += 42; // room above the tallest bar for its number, below the heading
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         int barMax = 900 - y - 40;
         for (int d = 0; d < 10; d++) {
@@ -2268,7 +2284,7 @@ public class Convolution {
         }
     }
 
-    /** Exercise 1: zero padding keeps the size, and lets the kernel see the border as often as the middle. */
+    /** Exercise 1: zero padding keeps the size, and lets the kernel's middle reach the border pixels. */
     static void exercisePadding() {
         System.out.println("Exercise 1: zero padding. The 4x4 \"/\" stroke, a 3x3 \"/\" kernel, with and without a border of p = 1 zeros");
         Matrix kernel = Matrix.of(new double[] {0, 0, 1, 0, 1, 0, 1, 0, 0});

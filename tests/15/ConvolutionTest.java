@@ -113,7 +113,7 @@ class ConvolutionTest {
             int c = 1 + rng.nextInt(3), h = 3 + rng.nextInt(4), w = 3 + rng.nextInt(4), k = 1 + rng.nextInt(3), o = 1 + rng.nextInt(3);
             Convolution.Volume in = new Convolution.Volume(c, h, w);
             Convolution.Conv2D conv = Convolution.Conv2D.he(in, o, k, rng);
-            conv.bias.data()[0] = 0.3; // a bias that is not 0, so that a wrong dE/dB shows
+            conv.bias.data()[0] = 0.3; // a bias that is not 0, so that a forward that forgets it shows
             conv.direct = trial % 2 == 0;
             Convolution.Network net = new Convolution.Network();
             net.add(conv);
@@ -136,6 +136,11 @@ class ConvolutionTest {
         assertArrayEquals(new double[] {5, 8}, y.data()); // max of {1, 5, 3, 4} and of {2, 0, 8, 7}
         Convolution.Matrix dX = pool.backward(Convolution.Matrix.of(new double[] {10, 20}), 0);
         assertArrayEquals(new double[] {0, 10, 0, 0, 0, 0, 0, 20, 0, 0}, dX.data());
+        Convolution.Matrix tied = Convolution.Matrix.of(new double[] {0, 0, 0, 0, 0, 0, 0, 0}); // zeros, as after a ReLU
+        Convolution.MaxPool square = new Convolution.MaxPool(new Convolution.Volume(1, 2, 4));
+        square.forward(tied);
+        assertArrayEquals(new double[] {10, 0, 20, 0, 0, 0, 0, 0}, // a tie goes to the first of each block, in reading order
+                square.backward(Convolution.Matrix.of(new double[] {10, 20}), 0).data());
     }
 
     @Test
