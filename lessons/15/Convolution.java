@@ -1119,10 +1119,23 @@ public class Convolution {
             });
             kernelGradient = new Matrix(kernels.rows(), kernels.cols());
             for (Matrix m : partial) for (int i = 0; i < m.size(); i++) kernelGradient.data()[i] += m.data()[i];
-            biasGradient = new Matrix(1, out.channels());
-            int positions = out.height() * out.width();
-            for (int i = 0; i < dY.size(); i++) biasGradient.data()[i % out.size() / positions] += dY.data()[i];
+            biasGradient = channelSums(dY);
             return dX;
+        }
+
+        /**
+         * dE/dB[o] = the sum of dY[o] over samples and positions, added in the loops' order; the
+         * channels' sums grow side by side, so that no addition waits for the one before.
+         */
+        Matrix channelSums(Matrix dY) {
+            int positions = out.height() * out.width();
+            double[] sums = new double[out.channels()];
+            for (int n = 0; n < dY.rows(); n++) {
+                for (int p = 0; p < positions; p++) {
+                    for (int o = 0; o < out.channels(); o++) sums[o] += dY.data()[n * out.size() + o * positions + p];
+                }
+            }
+            return new Matrix(1, out.channels(), sums);
         }
     }
 
