@@ -865,7 +865,9 @@ public class Convolution {
     /**
      * a times b^T, without writing b^T out: entry (i, j) is the dot product of row i of a with row
      * j of b, both read in order. Four rows of a at a time, so that each number of b, once loaded,
-     * serves four sums (lesson 09's second trick: fewer loads per multiply-add).
+     * serves four sums (lesson 09's second trick: fewer loads per multiply-add). A dot product is one
+     * running sum, added in order, so this loop gets no vector instructions; the four sums side by
+     * side keep the multiply-adders busy.
      */
     static Matrix productTransposed(Matrix a, Matrix b) {
         if (a.cols() != b.cols()) {
@@ -1780,6 +1782,7 @@ public class Convolution {
             pass(layer, x.rows(0, 2), dY.rows(0, 2), true, false);
             pass(layer, x.rows(0, 2), dY.rows(0, 2), false, true);
         }
+        for (int i = 0; i < 8 * repeats; i++) pass(layer, x, dY, false, true); // memory Java has not used before is slow to use (see README)
         double direct = fastest(() -> pass(layer, x, dY, true, false), repeats);
         double oneThread = fastest(() -> pass(layer, x, dY, false, false), repeats);
         double allCores = fastest(() -> pass(layer, x, dY, false, true), repeats);
