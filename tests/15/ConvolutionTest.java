@@ -55,6 +55,7 @@ class ConvolutionTest {
             assertEquals(loops[m].shape(), im2col[m].shape(), what);
             assertArrayEquals(loops[m].data(), im2col[m].data(), 1e-12, what + ", result " + m);
         }
+        assertArrayEquals(loops[2].data(), im2col[2].data(), what + ": dE/dB added in the loops' order, bit for bit");
     }
 
     @Test
