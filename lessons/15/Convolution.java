@@ -1784,10 +1784,9 @@ public class Convolution {
             pass(layer, x.rows(0, 2), dY.rows(0, 2), false, true);
         }
         for (int i = 0; i < 8 * repeats; i++) pass(layer, x, dY, false, true); // memory Java has not used before is slow to use (see README)
-        double direct = fastest(() -> pass(layer, x, dY, true, false), repeats);
-        double oneThread = fastest(() -> pass(layer, x, dY, false, false), repeats);
-        double allCores = fastest(() -> pass(layer, x, dY, false, true), repeats);
-        return new Race(difference, direct, oneThread, allCores);
+        double[] best = fastest(repeats, () -> pass(layer, x, dY, true, false), () -> pass(layer, x, dY, false, false),
+                () -> pass(layer, x, dY, false, true));
+        return new Race(difference, best[0], best[1], best[2]);
     }
 
     /** One forward and one backward: {Y, dE/dK, dE/dB, dE/dX}. */
@@ -1798,13 +1797,20 @@ public class Convolution {
         return new Matrix[] {y, layer.kernelGradient, layer.biasGradient, dX};
     }
 
-    /** The fastest of repeats runs, in milliseconds, after as many runs to warm up (Java compiles the loops while they run). */
-    static double fastest(Runnable run, int repeats) {
-        double best = Double.POSITIVE_INFINITY;
+    /**
+     * The fastest of repeats runs of each, in milliseconds, after as many runs to warm up (Java
+     * compiles the loops while they run). The runs take turns, one of each a round, so that a
+     * busy moment of the machine or of Java's compiler slows all of them, not one.
+     */
+    static double[] fastest(int repeats, Runnable... runs) {
+        double[] best = new double[runs.length];
+        Arrays.fill(best, Double.POSITIVE_INFINITY);
         for (int r = 0; r < 2 * repeats; r++) {
-            long start = System.nanoTime();
-            run.run();
-            if (r >= repeats) best = Math.min(best, (System.nanoTime() - start) / 1e6);
+            for (int i = 0; i < runs.length; i++) {
+                long start = System.nanoTime();
+                runs[i].run();
+                if (r >= repeats) best[i] = Math.min(best[i], (System.nanoTime() - start) / 1e6);
+            }
         }
         return best;
     }
