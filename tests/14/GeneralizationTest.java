@@ -14,16 +14,12 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -312,25 +308,10 @@ class GeneralizationTest {
 
     // ------------------------------------------------------------ the whole lesson, short
 
-    /** The first n images of a split of the course's MNIST, written as plain IDX files into dir. */
-    static void copyFirst(Path dir, String split, int n) throws IOException {
-        Path from = Path.of("datasets", "mnist");
-        for (String kind : new String[] {"images-idx3-ubyte", "labels-idx1-ubyte"}) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(from.resolve(split + "-" + kind + ".gz")));
-                    OutputStream out = Files.newOutputStream(dir.resolve(split + "-" + kind))) {
-                boolean images = kind.startsWith("images");
-                ByteBuffer header = ByteBuffer.wrap(in.readNBytes(images ? 16 : 8));
-                header.putInt(4, n);
-                out.write(header.array());
-                out.write(in.readNBytes(n * (images ? 784 : 1)));
-            }
-        }
-    }
-
     @Test
     void aShortRunSavesAModelThatLoadsBackExactly(@TempDir Path dir, @TempDir Path pictures) throws IOException {
-        copyFirst(dir, "train", 400);
-        copyFirst(dir, "t10k", 200);
+        LessonRun.copyFirst(dir, "train", 400);
+        LessonRun.copyFirst(dir, "t10k", 200);
         Path saved = pictures.resolve("models").resolve("short.jnn");
         LessonRun run = LessonRun.in(pictures, "Generalization", "--data-dir", dir.toString(), "--epochs", "2", "--save", saved.toString());
         assertEquals(0, run.exitCode(), run.err());

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -217,25 +214,10 @@ class ConvolutionTest {
         assertTrue(runs[0].loss()[1] < runs[0].loss()[0], "the loss falls: " + Arrays.toString(runs[0].loss()));
     }
 
-    /** The first n images of a split of the course's MNIST, written as plain IDX files into dir. */
-    static void copyFirst(Path dir, String split, int n) throws IOException {
-        Path from = Path.of("datasets", "mnist");
-        for (String kind : new String[] {"images-idx3-ubyte", "labels-idx1-ubyte"}) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(from.resolve(split + "-" + kind + ".gz")));
-                    OutputStream out = Files.newOutputStream(dir.resolve(split + "-" + kind))) {
-                boolean images = kind.startsWith("images");
-                ByteBuffer header = ByteBuffer.wrap(in.readNBytes(images ? 16 : 8));
-                header.putInt(4, n);
-                out.write(header.array());
-                out.write(in.readNBytes(n * (images ? 784 : 1)));
-            }
-        }
-    }
-
     @Test
     void aShortRunOfTheLessonPrintsItsStepsAndDrawsItsPictures(@TempDir Path dir, @TempDir Path pictures) throws IOException {
-        copyFirst(dir, "train", 300);
-        copyFirst(dir, "t10k", 100);
+        LessonRun.copyFirst(dir, "train", 300);
+        LessonRun.copyFirst(dir, "t10k", 100);
         LessonRun run = LessonRun.in(pictures, "Convolution", "--data-dir", dir.toString(), "--epochs", "1", "--seed", "3");
         assertEquals(0, run.exitCode(), run.err());
         for (String expected : new String[] {"0 0 2", "The kernel shaped like the stroke answers up to 2, the other up to 1",

@@ -1,9 +1,11 @@
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
 
 /**
@@ -49,6 +52,21 @@ record LessonRun(int exitCode, String out, String err) {
                     new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
         } catch (IOException | InterruptedException e) {
             throw new AssertionError("could not run " + mainClass + ": " + e, e);
+        }
+    }
+
+    /** The first n images and labels of a split ("train" or "t10k") of the course's MNIST, written as plain IDX files into dir. */
+    static void copyFirst(Path dir, String split, int n) throws IOException {
+        Path from = Path.of("datasets", "mnist");
+        for (String kind : new String[] {"images-idx3-ubyte", "labels-idx1-ubyte"}) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(from.resolve(split + "-" + kind + ".gz")));
+                    OutputStream out = Files.newOutputStream(dir.resolve(split + "-" + kind))) {
+                boolean images = kind.startsWith("images");
+                ByteBuffer header = ByteBuffer.wrap(in.readNBytes(images ? 16 : 8));
+                header.putInt(4, n);
+                out.write(header.array());
+                out.write(in.readNBytes(n * (images ? 784 : 1)));
+            }
         }
     }
 
