@@ -1528,6 +1528,7 @@ public class Playground {
             }
             exchange.getResponseHeaders().set("Content-Type", answer.type());
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff"); // a browser takes the type as given
             exchange.sendResponseHeaders(status, answer.body().length);
             exchange.getResponseBody().write(answer.body());
             exchange.close();

@@ -241,6 +241,7 @@ class PlaygroundTest {
         HttpResponse<String> page = get("/");
         assertEquals(200, page.statusCode());
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
         assertTrue(page.body().contains("<canvas id=\"map\"") && page.body().contains("<canvas id=\"net\""));
         assertTrue(!page.body().contains("src=") && !page.body().contains("http://") && !page.body().contains("https://"), "nothing from elsewhere");
 
