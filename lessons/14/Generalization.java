@@ -1340,14 +1340,15 @@ public class Generalization {
         List<Trained> refits = refit(runs.subList(pick * SEEDS, (pick + 1) * SEEDS), all, validation, epochs);
         double[] refitted = new double[SEEDS]; // the test set, touched once more: the final models
         for (int s = 0; s < SEEDS; s++) refitted[s] = score(refits.get(s).net(), test).accuracy();
-        double held = refitted[0], ours = mean(refitted), base = mean(tests[0]), ours7000 = mean(tests[pick]);
+        int versus = pick > 0 ? pick : regimes.size() - 1; // like for like: the chosen regime, or all four if the baseline was chosen
+        double held = refitted[0], ours = mean(refitted), base = mean(tests[0]), ours7000 = mean(tests[pick]), regularised = mean(tests[versus]);
         System.out.printf("%n6. The test set (%d images), looked at once, after every choice was made on validation:%n", test.size());
         System.out.printf("   %s, refit on %d images, seed %d: %.2f%%%s%n", name, all.size(), seed, held, !isCourseMnist(data) ? ""
                 : String.format("; lesson 12's batched run (also %d images): %.2f%%: %s", TRAIN, LESSON_12, held > LESSON_12 ? "higher" : "not higher"));
         System.out.printf("   %d seeds: refit %s%%, on %d images %s%%: the refit %s%n", SEEDS, spread(refitted), train.size(), spread(tests[pick]),
                 ours > ours7000 ? String.format("%.2f points better", ours - ours7000) : String.format("no better (%.2f points)", ours - ours7000));
-        System.out.printf("   like for like, both on %d images (step 4): %s %.2f%%, baseline %.2f%%: %s%n", train.size(), name, ours7000, base,
-                ours7000 > base ? String.format("%.2f points better", ours7000 - base) : String.format("no better (%.2f points)", ours7000 - base));
+        System.out.printf("   like for like, both on %d images (step 4): %s %.2f%%, baseline %.2f%%: %s%n", train.size(), regimes.get(versus).name(),
+                regularised, base, regularised > base ? String.format("%.2f points better", regularised - base) : String.format("no better (%.2f points)", regularised - base));
         if (save != null) saveAndCheck(refits.get(0).net(), save, test);
     }
 
