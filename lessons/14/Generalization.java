@@ -66,7 +66,7 @@ import javax.imageio.stream.ImageInputStream;
  * Changed: Layer gains training(on), a default that does nothing, so that Dropout can switch
  * between training and evaluation; Network gains training(on), which passes it to every layer.
  *
- * Run: java lessons/14/Generalization.java [--epochs N] [--seed N] [--data-dir DIR] [--save FILE] [--load FILE] [--predict IMAGE] [--compare] [--exercise 1|2]
+ * Run: java lessons/14/Generalization.java [--epochs N] [--seed N] [--hidden N] [--data-dir DIR] [--save FILE] [--load FILE] [--predict IMAGE] [--compare] [--exercise 1|2]
  */
 public class Generalization {
 
@@ -1192,9 +1192,10 @@ public class Generalization {
     // ---------------------------------------------------------------- the lesson
 
     static final String USAGE = """
-            java lessons/14/Generalization.java [--epochs N] [--seed N] [--data-dir DIR] [--save FILE] [--load FILE] [--predict IMAGE] [--compare] [--exercise 1|2]
+            java lessons/14/Generalization.java [--epochs N] [--seed N] [--hidden N] [--data-dir DIR] [--save FILE] [--load FILE] [--predict IMAGE] [--compare] [--exercise 1|2]
               --epochs N       epochs of each run on the whole training set (default 20); the learning curves run 2N
               --seed N         seed of the first of three runs each (N, N+1, N+2; default 42)
+              --hidden N       the first hidden layer's width, the second's half of it (default 100: 784->100->50->10)
               --data-dir DIR   a folder of MNIST-style IDX files (default: datasets/mnist)
               --save FILE      save the regularised model of the first seed to FILE, a name ending in .jnn
               --load FILE      use a model saved with --save instead of training one: its accuracy, or with --predict
@@ -1224,6 +1225,7 @@ public class Generalization {
             int epochs = (int) flags.number("--epochs", EPOCHS, 1, 1000);
             long seed = flags.number("--seed", 42, Long.MIN_VALUE, Long.MAX_VALUE - SEEDS);
             int exercise = (int) flags.number("--exercise", 0, 0, 2);
+            hidden = (int) flags.number("--hidden", 100, 2, 1000);
             Path save = flags.has("--save") ? modelPath(flags.given.get("--save")) : null;
             if (flags.has("--predict") && !flags.has("--load")) {
                 throw new UserError("--predict needs a trained model: give --load FILE (train and save one first: --save FILE)");
@@ -1320,7 +1322,7 @@ public class Generalization {
         regularisersChecked(new Random(seed));
         learningCurves(train, validation, 2 * epochs, seed);
         List<Regime> regimes = compare ? List.of(BASELINE, L2, DROPPED, EARLY, SHIFTS, ALL) : List.of(BASELINE, ALL);
-        System.out.printf("%n4. On all %d training images: 784->100->50->10, tanh, Adam from %s with cosine decay, batches of %d,%n"
+        System.out.printf("%n4. On all %d training images: 784->" + hidden + "->" + hidden / 2 + "->10, tanh, Adam from %s with cosine decay, batches of %d,%n"
                 + "   up to %d epochs; seeds %d, %d, %d (a seed gives every regime the same start)%n",
                 train.size(), Chart.label(RATE), BATCH, epochs, seed, seed + 1, seed + 2);
         System.out.printf("   L2 lambda %s, dropout p %s after each hidden layer, early stopping after %d epochs without a better%n"
@@ -1521,16 +1523,18 @@ public class Generalization {
         return new Score(net.loss.loss(scores, data.oneHot()), 100.0 * right / data.size());
     }
 
-    /** 784->100->50->10, tanh after the hidden layers, each followed by dropout if p > 0; Glorot uniform start. */
+    static int hidden = 100; // the first hidden layer's width (--hidden); the second has half as many
+
+    /** 784->100->50->10 (or --hidden's widths), tanh after the hidden layers, each followed by dropout if p > 0; Glorot uniform start. */
     static Network network(Random rng, double p) {
         Network net = new Network();
-        net.add(glorotUniform(SIDE * SIDE, 100, rng));
+        net.add(glorotUniform(SIDE * SIDE, hidden, rng));
         net.add(new ActivationLayer(Activation.TANH));
         if (p > 0) net.add(new Dropout(p, rng));
-        net.add(glorotUniform(100, 50, rng));
+        net.add(glorotUniform(hidden, hidden / 2, rng));
         net.add(new ActivationLayer(Activation.TANH));
         if (p > 0) net.add(new Dropout(p, rng));
-        net.add(glorotUniform(50, 10, rng));
+        net.add(glorotUniform(hidden / 2, 10, rng));
         net.use(new SoftmaxCrossEntropy());
         return net;
     }

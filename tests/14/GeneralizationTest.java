@@ -16,6 +16,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -110,6 +111,22 @@ class GeneralizationTest {
         Generalization.addWeightDecay(net, 0.1);
         assertArrayEquals(new double[] {0.1, -0.2, 0.05, 0.3}, d.weightGradient.data(), 1e-15);
         assertEquals(0.1 / 2 * (1 + 4 + 0.25 + 9), Generalization.weightPenalty(net, 0.1), 1e-15, "the biases are not in it");
+    }
+
+    @Test
+    void hiddenSetsTheWidthsOfBothHiddenLayers() {
+        int before = Generalization.hidden;
+        try {
+            Generalization.hidden = 256;
+            Generalization.Network net = Generalization.network(new Random(1), 0.1);
+            List<String> shapes = new ArrayList<>();
+            for (Generalization.Layer layer : net.layers) {
+                if (layer instanceof Generalization.Dense d) shapes.add(d.weights.rows() + "x" + d.weights.cols());
+            }
+            assertEquals(List.of("784x256", "256x128", "128x10"), shapes);
+        } finally {
+            Generalization.hidden = before;
+        }
     }
 
     // ------------------------------------------------------------ early stopping
