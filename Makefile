@@ -88,11 +88,8 @@ define summarise
 $(count) $$(for l in $$lanes; do ls $$l/TEST-junit-jupiter.xml 2>/dev/null; done) /dev/null > build/counts; \
 passed=0; failed=0; skipped=0; \
 for n in $(1); do \
-  p=0; f=0; s=0; \
-  for c in $$(ls tests/$$n/*.java | xargs -n1 basename | sed 's/\.java$$//'); do \
-    read -r pc fc sc < <(awk -v c="$$c" '$$1 == c { print $$2, $$3, $$4 }' build/counts); \
-    p=$$((p + $${pc:-0})); f=$$((f + $${fc:-0})); s=$$((s + $${sc:-0})); \
-  done; \
+  read -r p f s < <(awk -v classes=" $$(cd tests/$$n && echo *.java | sed 's/\.java//g') " 'index(classes, " " $$1 " ") { p += $$2; f += $$3; s += $$4 } \
+    END { print p + 0, f + 0, s + 0 }' build/counts); \
   [ $$((p + f)) -gt 0 ] || f=1; \
   passed=$$((passed + p)); failed=$$((failed + f)); skipped=$$((skipped + s)); \
   printf '%-8s %4d passed, %d failed%s\n' "$$n" "$$p" "$$f" "$$([ $$s = 0 ] || echo ", $$s skipped (why: build/lane-$$([ $$n = practice ] && echo practice || echo main)/log)")"; \
